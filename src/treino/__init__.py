@@ -1,0 +1,34 @@
+"""treino — neural-network training from scratch on NumPy.
+
+The engine (:class:`Tensor`, :mod:`treino.ops`) records each op and its
+derivative; ``loss.backward()`` applies the chain rule back through them. On
+top sit Keras-shaped layers, losses, initializers and regularizers.
+
+>>> import treino
+>>> w = treino.tensor([0.5, -1.0], requires_grad=True)
+>>> loss = ((w * 3.0).sum() - 1.0) ** 2
+>>> loss.backward()
+>>> w.grad
+array([-15., -15.], dtype=float32)
+"""
+
+from treino import backend, ops
+from treino.autograd import Tensor, enable_grad, is_grad_enabled, no_grad, tensor, unbroadcast
+from treino.backend import seed
+from treino.gradcheck import GradcheckError, gradcheck
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GradcheckError",
+    "Tensor",
+    "backend",
+    "enable_grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "ops",
+    "seed",
+    "tensor",
+    "unbroadcast",
+]

@@ -1,0 +1,106 @@
+"""The array namespace, the dtype policy and the random generator.
+
+Every op in :mod:`treino.ops` does its array math through ``xp`` (NumPy today).
+Keeping that one seam means a CuPy backend can later replace ``xp`` without
+touching a single op.
+
+dtype policy
+    Tensors created from Python numbers or lists take ``floatx()`` (float32 by
+    default; ``set_floatx("float64")`` for gradient checks or precision
+    studies). Float arrays keep their dtype. No op silently upcasts float32 to
+    float64: mixing the two is an error that names the op (see
+    :func:`result_float_dtype`).
+
+randomness
+    ``treino.seed(n)`` seeds one :class:`numpy.random.Generator`. Initializers,
+    dropout and shuffling draw from it (or from their own ``seed=`` argument);
+    nothing in treino touches NumPy's global ``np.random`` state.
+"""
+
+from __future__ import annotations
+
+import numpy
+
+xp = numpy
+"""The array module used by every op (NumPy now; CuPy later)."""
+
+_FLOAT_DTYPES = ("float32", "float64")
+_floatx = "float32"
+_rng = numpy.random.default_rng()
+
+
+def floatx() -> str:
+    """The default float dtype as a string: ``"float32"`` unless changed."""
+    return _floatx
+
+
+def set_floatx(dtype: str) -> None:
+    """Set the default float dtype (``"float32"`` or ``"float64"``).
+
+    Example:
+        >>> import treino
+        >>> treino.backend.set_floatx("float64")
+        >>> treino.tensor([1.0]).dtype
+        dtype('float64')
+        >>> treino.backend.set_floatx("float32")
+    """
+    global _floatx
+    name = numpy.dtype(dtype).name
+    if name not in _FLOAT_DTYPES:
+        raise ValueError(f"floatx must be one of {_FLOAT_DTYPES}; received: {dtype!r}")
+    _floatx = name
+
+
+def is_float(dtype) -> bool:
+    """True for the floating dtypes treino computes in (float16/32/64)."""
+    return numpy.issubdtype(numpy.dtype(dtype), numpy.floating)
+
+
+def result_float_dtype(op: str, *dtypes) -> numpy.dtype:
+    """The float dtype an op computes in, refusing a silent float32 → float64 upcast.
+
+    Integer and bool operands follow the float operand; two different float
+    widths are an error naming ``op``, because NumPy would quietly promote the
+    whole computation to float64 (twice the memory, half the speed).
+    """
+    floats = {numpy.dtype(d) for d in dtypes if is_float(d)}
+    if len(floats) > 1:
+        names = " and ".join(sorted(d.name for d in floats))
+        raise TypeError(
+            f"{op}: operands have different float dtypes ({names}); "
+            "convert one with .astype(...) so nothing is silently upcast"
+        )
+    if floats:
+        return floats.pop()
+    return numpy.dtype(_floatx)
+
+
+def seed(n: int) -> None:
+    """Seed treino's random generator (initializers, dropout, shuffling).
+
+    One call makes a whole run reproducible on the same machine:
+
+    >>> import treino
+    >>> treino.seed(0); a = treino.backend.get_rng().random()
+    >>> treino.seed(0); b = treino.backend.get_rng().random()
+    >>> a == b
+    True
+    """
+    global _rng
+    if not isinstance(n, (int, numpy.integer)) or isinstance(n, bool):
+        raise TypeError(f"seed must be an integer; received: {n!r}")
+    _rng = numpy.random.default_rng(int(n))
+
+
+def get_rng() -> numpy.random.Generator:
+    """The generator seeded by :func:`seed` (shared by everything unseeded)."""
+    return _rng
+
+
+def make_rng(seed: int | numpy.random.Generator | None = None) -> numpy.random.Generator:
+    """A generator for one component: its own when ``seed`` is given, else the shared one."""
+    if seed is None:
+        return _rng
+    if isinstance(seed, numpy.random.Generator):
+        return seed
+    return numpy.random.default_rng(int(seed))

@@ -1,0 +1,122 @@
+"""Matrix products: ``matmul`` and the fused ``linear`` layer op.
+
+For Y = X·W the chain rule gives the two formulas the whole of deep learning
+runs on:
+
+    ∂L/∂X = G · Wᵀ        ∂L/∂W = Xᵀ · G
+
+where G = ∂L/∂Y. Shapes check themselves: (N, out)·(out, in) = (N, in) and
+(in, N)·(N, out) = (in, out).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from treino import backend
+from treino.autograd import Function, Tensor, unbroadcast
+from treino.ops._util import as_tensor
+
+
+def _swap(a):
+    return np.swapaxes(a, -1, -2)
+
+
+class MatMul(Function):
+    """Z = X · Y (batched over leading axes).  ∂L/∂X = G · Yᵀ ;  ∂L/∂Y = Xᵀ · G."""
+
+    def forward(self, x, y):
+        self.save_for_backward(x, y)
+        return np.matmul(x, y)
+
+    def backward(self, g):
+        x, y = self.saved
+        nx, ny = self.needs_input_grad
+        # 1-D operands behave as a row (left) or a column (right) vector.
+        x2 = x[None, :] if x.ndim == 1 else x
+        y2 = y[:, None] if y.ndim == 1 else y
+        if x.ndim == 1:
+            g = np.expand_dims(g, -2)
+        if y.ndim == 1:
+            g = np.expand_dims(g, -1)
+        gx = gy = None
+        if nx:
+            gx = unbroadcast(np.matmul(g, _swap(y2)), x2.shape).reshape(x.shape)
+        if ny:
+            gy = unbroadcast(np.matmul(_swap(x2), g), y2.shape).reshape(y.shape)
+        return gx, gy
+
+
+class Linear(Function):
+    """Y = X · W + b, the Dense layer in one op (Keras layout: W is (in, out)).
+
+    ∂L/∂X = G · Wᵀ ;  ∂L/∂W = Xᵀ · G ;  ∂L/∂b = Σ_batch G.
+
+    ``X`` may have leading axes (…, in); they are flattened into the batch for
+    the weight gradients, so one matrix product does the whole batch.
+    """
+
+    def forward(self, x, w, b):
+        self.save_for_backward(x, w)
+        y = x @ w
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, g):
+        x, w = self.saved
+        nx, nw, nb = self.needs_input_grad
+        g2 = g.reshape(-1, g.shape[-1])
+        gx = (g @ w.T) if nx else None
+        gw = (x.reshape(-1, x.shape[-1]).T @ g2) if nw else None
+        gb = g2.sum(axis=0) if nb else None
+        return gx, gw, gb
+
+
+def _check_matmul(op: str, xs: tuple, ys: tuple) -> None:
+    if len(xs) == 0 or len(ys) == 0:
+        raise ValueError(f"{op}: operands must have at least 1 dimension; received {xs} and {ys}")
+    inner_x = xs[-1]
+    inner_y = ys[0] if len(ys) == 1 else ys[-2]
+    if inner_x != inner_y:
+        raise ValueError(
+            f"{op}: cannot multiply shapes {xs} and {ys}: the inner dimensions "
+            f"{inner_x} and {inner_y} must be equal"
+        )
+
+
+def matmul(x, y) -> Tensor:
+    """Matrix product ``x @ y`` (NumPy semantics: batched, 1-D as vectors)."""
+    x, y = as_tensor(x), as_tensor(y)
+    backend.result_float_dtype("matmul", x.dtype, y.dtype)
+    _check_matmul("matmul", x.shape, y.shape)
+    return MatMul.apply(x, y)
+
+
+def linear(x, kernel, bias=None) -> Tensor:
+    """``x @ kernel + bias`` as one op — the forward pass of a Dense layer.
+
+    Args:
+        x: input of shape ``(..., in)``.
+        kernel: weights of shape ``(in, out)``.
+        bias: optional ``(out,)``.
+    """
+    x, kernel = as_tensor(x), as_tensor(kernel)
+    dtypes = [x.dtype, kernel.dtype]
+    if bias is not None:
+        bias = as_tensor(bias)
+        dtypes.append(bias.dtype)
+        if bias.shape != (kernel.shape[-1],):
+            raise ValueError(
+                f"linear: bias must have shape ({kernel.shape[-1]},) to match the kernel "
+                f"{kernel.shape}; received {bias.shape}"
+            )
+    backend.result_float_dtype("linear", *dtypes)
+    if kernel.ndim != 2:
+        raise ValueError(f"linear: kernel must be 2-D (in, out); received shape {kernel.shape}")
+    if x.ndim == 0 or x.shape[-1] != kernel.shape[0]:
+        raise ValueError(
+            f"linear: expected input with last dimension {kernel.shape[0]} "
+            f"(shape (..., {kernel.shape[0]})); received shape {x.shape}"
+        )
+    return Linear.apply(x, kernel, bias)

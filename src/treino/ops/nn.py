@@ -1,0 +1,184 @@
+"""Fused neural-network ops: cross-entropy on logits, and inverted dropout.
+
+Fusing the activation into the loss is both faster and exact. With
+p = softmax(z) and labels y, the loss is L = −Σᵢ yᵢ ln pᵢ and
+
+    ∂L/∂z = p · Σᵢ yᵢ − y        (= p − y for one-hot or probability labels)
+
+so the backward never divides by a probability that rounded to 0, and logits
+of ±1e4 give finite losses and gradients.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from treino import backend
+from treino.autograd import Function, Tensor
+from treino.ops._util import as_tensor
+
+
+class SoftmaxCrossEntropy(Function):
+    """Lₙ = −Σᵢ yₙᵢ · log_softmax(zₙ)ᵢ, per sample (no reduction).
+
+    Labels are either integer class indices (sparse) or a distribution with
+    the logits' shape. ∂L/∂z = G · (softmax(z) · Σᵢyᵢ − y); ∂L/∂y = −G · log_softmax(z).
+    """
+
+    def forward(self, logits, labels, axis, sparse):
+        shifted = logits - np.max(logits, axis=axis, keepdims=True)
+        log_p = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        self.axis, self.sparse = axis, sparse
+        if sparse:
+            picked = np.take_along_axis(log_p, np.expand_dims(labels, axis), axis=axis)
+            self.save_for_backward(log_p, labels)
+            return -np.squeeze(picked, axis=axis)
+        self.save_for_backward(log_p, labels)
+        return -np.sum(labels * log_p, axis=axis)
+
+    def backward(self, g):
+        log_p, labels = self.saved
+        g = np.expand_dims(g, self.axis)
+        need_z, need_y = self.needs_input_grad[:2]
+        grad_z = grad_y = None
+        if need_z:
+            p = np.exp(log_p)
+            if self.sparse:  # p − onehot(y), without building the one-hot matrix
+                index = np.expand_dims(labels, self.axis)
+                picked = np.take_along_axis(p, index, axis=self.axis)
+                np.put_along_axis(p, index, picked - 1, axis=self.axis)
+                grad_z = g * p
+            else:
+                grad_z = g * (p * np.sum(labels, axis=self.axis, keepdims=True) - labels)
+        if need_y and not self.sparse:
+            grad_y = -g * log_p
+        return grad_z, grad_y, None, None
+
+
+class SigmoidBinaryCrossEntropy(Function):
+    """L = −[y ln σ(z) + (1 − y) ln(1 − σ(z))] = max(z, 0) − z·y + ln(1 + e^−|z|), elementwise.
+
+    ∂L/∂z = G · (σ(z) − y) ;  ∂L/∂y = −G · z.
+    """
+
+    def forward(self, logits, labels):
+        self.save_for_backward(logits, labels)
+        return np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))
+
+    def backward(self, g):
+        z, y = self.saved
+        need_z, need_y = self.needs_input_grad
+        grad_z = None
+        if need_z:
+            e = np.exp(-np.abs(z))
+            sig = np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
+            grad_z = g * (sig - y)
+        grad_y = -g * z if need_y else None
+        return grad_z, grad_y
+
+
+class Dropout(Function):
+    """Inverted dropout: y = x · m / (1 − p), m ~ Bernoulli(1 − p).  ∂L/∂x = G · m / (1 − p).
+
+    Scaling at training time keeps E[y] = x, so inference is the identity.
+    """
+
+    def forward(self, x, rate, rng, noise_shape):
+        shape = x.shape if noise_shape is None else noise_shape
+        keep = rng.random(shape, dtype=np.float32) >= rate
+        mask = keep * np.asarray(1.0 / (1.0 - rate), dtype=x.dtype)
+        self.save_for_backward(mask)
+        return x * mask
+
+    def backward(self, g):
+        (mask,) = self.saved
+        return g * mask, None, None, None
+
+
+def _sparse_labels(op: str, labels, logits: Tensor, axis: int) -> np.ndarray:
+    labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    expected = logits.shape[:axis % logits.ndim] + logits.shape[axis % logits.ndim + 1 :]
+    if labels.shape != expected:
+        if labels.shape == expected + (1,):
+            labels = labels[..., 0]
+        else:
+            raise ValueError(
+                f"{op}: expected integer labels of shape {expected} for logits of shape "
+                f"{logits.shape}; received labels of shape {labels.shape}"
+            )
+    if labels.dtype.kind == "f":
+        if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
+            raise ValueError(f"{op}: class labels must be whole numbers; received {labels.dtype} "
+                             "values with a fractional part or NaN")
+        labels = labels.astype(np.int64)
+    elif labels.dtype.kind not in "iu":
+        raise TypeError(f"{op}: expected integer class labels; received dtype {labels.dtype}")
+    n_classes = logits.shape[axis]
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        bad = labels.min() if labels.min() < 0 else labels.max()
+        raise ValueError(
+            f"{op}: labels must be in [0, {n_classes - 1}] for {n_classes} classes; "
+            f"received label {bad}"
+        )
+    return labels
+
+
+def softmax_cross_entropy(logits, labels, axis: int = -1) -> Tensor:
+    """Cross-entropy between ``softmax(logits)`` and ``labels``, per sample.
+
+    Args:
+        logits: unnormalised scores, e.g. shape ``(N, C)``.
+        labels: integer classes of shape ``(N,)`` (sparse), or a distribution of
+            shape ``(N, C)`` (one-hot or soft labels).
+        axis: the class axis. Defaults to ``-1``.
+
+    Returns:
+        The loss of each sample, shape ``(N,)``.
+    """
+    logits = as_tensor(logits)
+    axis = int(axis) % logits.ndim
+    label_shape = np.shape(labels.data if isinstance(labels, Tensor) else labels)
+    if label_shape == logits.shape:  # one-hot or soft labels
+        labels = labels if isinstance(labels, Tensor) else Tensor(labels, dtype=logits.dtype)
+        backend.result_float_dtype("softmax_cross_entropy", logits.dtype, labels.dtype)
+        return SoftmaxCrossEntropy.apply(logits, labels, axis, False)
+    sparse = _sparse_labels("softmax_cross_entropy", labels, logits, axis)
+    return SoftmaxCrossEntropy.apply(logits, sparse, axis, True)
+
+
+def sigmoid_binary_cross_entropy(logits, labels) -> Tensor:
+    """Binary cross-entropy between ``sigmoid(logits)`` and ``labels`` in [0, 1], elementwise."""
+    logits = as_tensor(logits)
+    if isinstance(labels, Tensor):
+        backend.result_float_dtype("sigmoid_binary_cross_entropy", logits.dtype, labels.dtype)
+    else:
+        labels = Tensor(labels, dtype=logits.dtype)
+    if labels.shape != logits.shape:
+        raise ValueError(
+            f"sigmoid_binary_cross_entropy: labels shape {labels.shape} does not match "
+            f"logits shape {logits.shape}"
+        )
+    return SigmoidBinaryCrossEntropy.apply(logits, labels)
+
+
+def dropout(x, rate: float, training: bool = True, seed=None, noise_shape=None) -> Tensor:
+    """Inverted dropout: zero each value with probability ``rate``, scale the rest by 1/(1−rate).
+
+    Args:
+        x: input tensor.
+        rate: probability of dropping a unit, in [0, 1).
+        training: when False (inference) this is the identity.
+        seed: an int or ``numpy.random.Generator``; defaults to the generator of
+            ``treino.seed``.
+        noise_shape: shape of the mask, broadcast against ``x`` (e.g. ``(N, 1, 1, C)``
+            drops whole channels).
+    """
+    x = as_tensor(x)
+    if not 0 <= rate < 1:
+        raise ValueError(f"dropout: rate must be in [0, 1); received rate={rate}")
+    if not training or rate == 0:
+        return x
+    shape = None if noise_shape is None else tuple(
+        x.shape[i] if n is None else n for i, n in enumerate(noise_shape)
+    )
+    return Dropout.apply(x, float(rate), backend.make_rng(seed), shape)

@@ -1,0 +1,137 @@
+"""Reductions over axes: sum, mean, max, min, var, std, logsumexp.
+
+A reduction maps many inputs to one output, so its backward *broadcasts* the
+incoming gradient ``G`` back over the reduced axes (the mirror image of
+``unbroadcast``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from treino.autograd import Function, Tensor
+from treino.ops._util import as_tensor, expand_reduced, normalize_axis
+
+
+class Sum(Function):
+    """z = Σᵢ xᵢ over ``axis``.  ∂L/∂xᵢ = G (copied to every summed position)."""
+
+    def forward(self, x, axes, keepdims):
+        self.shape, self.axes, self.keepdims = x.shape, axes, keepdims
+        return np.sum(x, axis=axes, keepdims=keepdims)
+
+    def backward(self, g):
+        return expand_reduced(g, self.shape, self.axes, self.keepdims), None, None
+
+
+class Mean(Function):
+    """z = (1/n) Σᵢ xᵢ over ``axis``.  ∂L/∂xᵢ = G / n."""
+
+    def forward(self, x, axes, keepdims):
+        self.shape, self.axes, self.keepdims = x.shape, axes, keepdims
+        self.count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+        return np.mean(x, axis=axes, keepdims=keepdims)
+
+    def backward(self, g):
+        g = g / np.asarray(self.count, dtype=g.dtype)
+        return expand_reduced(g, self.shape, self.axes, self.keepdims), None, None
+
+
+class Max(Function):
+    """z = maxᵢ xᵢ.  ∂L/∂xᵢ = G · [xᵢ = z] / (number of ties)  (ties share evenly, as PyTorch)."""
+
+    def forward(self, x, axes, keepdims, largest=True):
+        z = (np.max if largest else np.min)(x, axis=axes, keepdims=True)
+        winners = x == z
+        self.save_for_backward(winners / winners.sum(axis=axes, keepdims=True).astype(x.dtype))
+        self.shape, self.axes, self.keepdims = x.shape, axes, keepdims
+        return z if keepdims else np.squeeze(z, axis=axes)
+
+    def backward(self, g):
+        (share,) = self.saved
+        g = expand_reduced(g, self.shape, self.axes, self.keepdims)
+        return (g * share).astype(g.dtype, copy=False), None, None, None
+
+
+class Var(Function):
+    """z = (1/(n − ddof)) Σᵢ (xᵢ − x̄)².  ∂L/∂xᵢ = G · 2(xᵢ − x̄) / (n − ddof).
+
+    ``ddof=0`` (the default, as NumPy and Keras) is the biased variance;
+    ``ddof=1`` is PyTorch's default unbiased estimate.
+    """
+
+    def forward(self, x, axes, keepdims, ddof):
+        centered = x - np.mean(x, axis=axes, keepdims=True)
+        n = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+        self.save_for_backward(centered)
+        self.shape, self.axes, self.keepdims, self.denominator = x.shape, axes, keepdims, n - ddof
+        return np.sum(centered * centered, axis=axes, keepdims=keepdims) / np.asarray(
+            n - ddof, dtype=x.dtype
+        )
+
+    def backward(self, g):
+        (centered,) = self.saved
+        g = expand_reduced(g, self.shape, self.axes, self.keepdims)
+        return g * centered * np.asarray(2 / self.denominator, dtype=g.dtype), None, None, None
+
+
+class LogSumExp(Function):
+    """z = ln Σᵢ e^{xᵢ}, computed as m + ln Σᵢ e^{xᵢ−m} with m = max x (no overflow).
+
+    ∂L/∂xᵢ = G · e^{xᵢ−z} = G · softmax(x)ᵢ.
+    """
+
+    def forward(self, x, axes, keepdims):
+        m = np.max(x, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        z = m + np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True))
+        self.save_for_backward(x, z)
+        self.shape, self.axes, self.keepdims = x.shape, axes, keepdims
+        return z if keepdims else np.squeeze(z, axis=axes)
+
+    def backward(self, g):
+        x, z = self.saved
+        g = expand_reduced(g, self.shape, self.axes, self.keepdims)
+        return g * np.exp(x - z), None, None
+
+
+def _reduce(fn, x, axis, keepdims, *extra):
+    x = as_tensor(x)
+    return fn.apply(x, normalize_axis(axis, x.ndim), bool(keepdims), *extra)
+
+
+def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Sum over ``axis`` (all axes when None)."""
+    return _reduce(Sum, x, axis, keepdims)
+
+
+def mean(x, axis=None, keepdims: bool = False) -> Tensor:
+    """Arithmetic mean over ``axis`` (all axes when None)."""
+    return _reduce(Mean, x, axis, keepdims)
+
+
+def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Maximum over ``axis``; tied maxima share the gradient evenly."""
+    return _reduce(Max, x, axis, keepdims, True)
+
+
+def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Minimum over ``axis``; tied minima share the gradient evenly."""
+    return _reduce(Max, x, axis, keepdims, False)
+
+
+def var(x, axis=None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Variance over ``axis``; ``ddof=0`` is biased (NumPy/Keras), ``ddof=1`` unbiased."""
+    return _reduce(Var, x, axis, keepdims, int(ddof))
+
+
+def std(x, axis=None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Standard deviation ``√var`` over ``axis``."""
+    from treino.ops.elementwise import sqrt
+
+    return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
+
+
+def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
+    """``ln Σ exp(x)`` over ``axis``, without overflow."""
+    return _reduce(LogSumExp, x, axis, keepdims)

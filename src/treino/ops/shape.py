@@ -1,0 +1,217 @@
+"""Ops that move values around without changing them: reshape, transpose, join, index.
+
+Their backward moves the gradient back the same way: reshape it back, apply
+the inverse permutation, split it, or scatter it into the indexed positions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from treino.autograd import Function, Tensor
+from treino.ops._util import as_tensor, normalize_axis
+
+
+class Reshape(Function):
+    """z = x viewed with a new shape.  ∂L/∂x = G reshaped to x's shape."""
+
+    def forward(self, x, shape):
+        self.shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} values) "
+                f"into shape {tuple(shape)}"
+            ) from None
+
+    def backward(self, g):
+        return g.reshape(self.shape), None
+
+
+class Transpose(Function):
+    """z = x with axes permuted by p.  ∂L/∂x = G permuted by p⁻¹."""
+
+    def forward(self, x, axes):
+        self.axes = axes
+        return np.transpose(x, axes)
+
+    def backward(self, g):
+        inverse = None if self.axes is None else tuple(np.argsort(self.axes))
+        return np.transpose(g, inverse), None
+
+
+class BroadcastTo(Function):
+    """z = x repeated to ``shape``.  ∂L/∂x = G summed over the repeated axes."""
+
+    def forward(self, x, shape):
+        self.shape = x.shape
+        return np.broadcast_to(x, shape)
+
+    def backward(self, g):
+        from treino.autograd import unbroadcast
+
+        return unbroadcast(g, self.shape), None
+
+
+class Concatenate(Function):
+    """z = [x₁, x₂, …] joined along ``axis``.  ∂L/∂xₖ = the slice of G that came from xₖ."""
+
+    def forward(self, *arrays, axis=0):
+        self.axis = axis
+        self.sizes = [a.shape[axis] for a in arrays]
+        return np.concatenate(arrays, axis=axis)
+
+    def backward(self, g):
+        cuts = np.cumsum(self.sizes)[:-1]
+        parts = np.split(g, cuts, axis=self.axis)
+        return tuple(p if need else None for p, need in zip(parts, self.needs_input_grad))
+
+
+class Stack(Function):
+    """z = [x₁, x₂, …] stacked on a new ``axis``.  ∂L/∂xₖ = G[…, k, …]."""
+
+    def forward(self, *arrays, axis=0):
+        self.axis = axis
+        return np.stack(arrays, axis=axis)
+
+    def backward(self, g):
+        parts = np.moveaxis(g, self.axis, 0)
+        return tuple(p if need else None for p, need in zip(parts, self.needs_input_grad))
+
+
+class GetItem(Function):
+    """z = x[index].  ∂L/∂x = zeros with G added at the indexed positions.
+
+    Repeated indices (``x[[0, 0]]``, an Embedding lookup) each add their share,
+    hence ``np.add.at`` for advanced indexing.
+    """
+
+    def forward(self, x, index):
+        self.shape, self.dtype, self.index = x.shape, x.dtype, index
+        try:
+            return x[index]
+        except IndexError as error:
+            raise IndexError(f"getitem: {error} (tensor shape {x.shape})") from None
+
+    def backward(self, g):
+        grad = np.zeros(self.shape, dtype=self.dtype)
+        if _is_basic_index(self.index):
+            grad[self.index] = g
+        else:
+            np.add.at(grad, self.index, g)
+        return grad, None
+
+    def release(self):
+        super().release()
+        self.index = None
+
+
+class Pad(Function):
+    """z = x with zeros around it.  ∂L/∂x = the central slice of G."""
+
+    def forward(self, x, pad_width, value):
+        self.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(pad_width, x.shape))
+        return np.pad(x, pad_width, constant_values=value)
+
+    def backward(self, g):
+        return g[self.slices], None, None
+
+
+def _is_basic_index(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(
+        item is None or item is Ellipsis or isinstance(item, slice | int | np.integer)
+        for item in items
+    )
+
+
+def _plain_index(index):
+    """Indices may contain Tensors; use their arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def reshape(x, shape) -> Tensor:
+    """A tensor with the same values in a new ``shape`` (one ``-1`` allowed)."""
+    shape = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
+    return Reshape.apply(as_tensor(x), shape)
+
+
+def transpose(x, axes=None) -> Tensor:
+    """Permute axes (reverse them when ``axes`` is None)."""
+    return Transpose.apply(as_tensor(x), None if axes is None else tuple(axes))
+
+
+def broadcast_to(x, shape) -> Tensor:
+    """Repeat ``x`` along broadcast axes to ``shape``."""
+    return BroadcastTo.apply(as_tensor(x), tuple(shape))
+
+
+def concatenate(tensors, axis: int = 0) -> Tensor:
+    """Join tensors along an existing ``axis``."""
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate: expected at least one tensor; received none")
+    ndim = tensors[0].ndim
+    (axis,) = normalize_axis(axis, ndim)
+    for t in tensors[1:]:
+        others = [d for i, d in enumerate(t.shape) if i != axis]
+        firsts = [d for i, d in enumerate(tensors[0].shape) if i != axis]
+        if t.ndim != ndim or others != firsts:
+            raise ValueError(
+                f"concatenate: shapes must match except on axis {axis}; received "
+                f"{[tuple(u.shape) for u in tensors]}"
+            )
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors, axis: int = 0) -> Tensor:
+    """Stack equally shaped tensors along a new ``axis``."""
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: expected at least one tensor; received none")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(
+            f"stack: all tensors must have the same shape; received {[t.shape for t in tensors]}"
+        )
+    (axis,) = normalize_axis(axis, tensors[0].ndim + 1)
+    return Stack.apply(*tensors, axis=axis)
+
+
+def getitem(x, index) -> Tensor:
+    """``x[index]`` with NumPy indexing (slices, integers, integer and boolean arrays)."""
+    return GetItem.apply(as_tensor(x), _plain_index(index))
+
+
+def pad(x, pad_width, value: float = 0.0) -> Tensor:
+    """Pad with a constant; ``pad_width`` is ``((before, after), …)`` per axis."""
+    x = as_tensor(x)
+    pad_width = tuple((int(a), int(b)) for a, b in pad_width)
+    if len(pad_width) != x.ndim:
+        raise ValueError(f"pad: expected {x.ndim} (before, after) pairs; received {pad_width}")
+    return Pad.apply(x, pad_width, value)
+
+
+def expand_dims(x, axis: int) -> Tensor:
+    """Insert a length-1 axis at ``axis``."""
+    x = as_tensor(x)
+    return reshape(x, np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape)
+
+
+def squeeze(x, axis=None) -> Tensor:
+    """Remove length-1 axes (all of them, or those in ``axis``)."""
+    x = as_tensor(x)
+    return reshape(x, np.squeeze(np.empty(x.shape, dtype=bool), axis).shape)
+
+
+def flatten(x, start_axis: int = 1) -> Tensor:
+    """Collapse the axes from ``start_axis`` on into one (``(N, H, W, C) → (N, H·W·C)``)."""
+    x = as_tensor(x)
+    return reshape(x, x.shape[:start_axis] + (int(np.prod(x.shape[start_axis:])),))
