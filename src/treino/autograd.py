@@ -45,19 +45,29 @@ def is_grad_enabled() -> bool:
 
 
 class _GradMode(contextlib.ContextDecorator):
+    """Sets grad mode on enter and restores the previous mode on exit.
+
+    The previous modes are kept on a stack, and each decorated call gets a fresh
+    instance, so nesting, recursion and threads cannot leave the mode flipped.
+    """
+
     def __init__(self, enabled: bool):
         self.enabled = enabled
+        self._previous = []
+
+    def _recreate_cm(self):
+        return type(self)(self.enabled)
 
     def __enter__(self):
-        self.previous = is_grad_enabled()
+        self._previous.append(is_grad_enabled())
         _state.grad_enabled = self.enabled
 
     def __exit__(self, *exc):
-        _state.grad_enabled = self.previous
+        _state.grad_enabled = self._previous.pop()
         return False
 
 
-def no_grad() -> _GradMode:
+def no_grad(func=None):
     """Context manager (and decorator) that turns graph recording off.
 
     Use it for inference and for hand-written weight updates:
@@ -68,13 +78,19 @@ def no_grad() -> _GradMode:
     ...     y = w * 2
     >>> y.requires_grad
     False
+
+    As a decorator it works with or without parentheses (``@no_grad`` or
+    ``@no_grad()``).
     """
-    return _GradMode(False)
+    mode = _GradMode(False)
+    return mode if func is None else mode(func)
 
 
-def enable_grad() -> _GradMode:
-    """Context manager that turns graph recording back on inside :func:`no_grad`."""
-    return _GradMode(True)
+def enable_grad(func=None):
+    """Context manager (and decorator) that turns graph recording back on inside
+    :func:`no_grad`."""
+    mode = _GradMode(True)
+    return mode if func is None else mode(func)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -145,6 +161,7 @@ class Function:
         out.grad = None
         out.name = None
         out._retains_grad = False
+        out._logits = None
         if record:
             ctx.parents = inputs
             out.requires_grad = True
@@ -160,18 +177,15 @@ def _to_array(data, dtype=None) -> np.ndarray:
     xp = backend.xp
     if isinstance(data, Tensor):
         data = data.data
-    if isinstance(data, xp.ndarray | np.generic):
-        array = xp.asarray(data)
-    else:
-        array = xp.asarray(data)
-        if array.dtype.kind == "f":  # Python floats become floatx, not float64
-            array = array.astype(backend.floatx())
-    if dtype is not None:
-        array = array.astype(dtype, copy=False)
-    if array.dtype.kind in "OUSc":
+    array = xp.asarray(data)
+    if array.dtype.kind in "OUSVcMm":  # checked before any conversion, for a clear message
         raise TypeError(
             f"tensor: expected numbers (float, int or bool); received dtype {array.dtype}"
         )
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    elif array.dtype.kind == "f" and not isinstance(data, xp.ndarray | np.generic):
+        array = array.astype(backend.floatx())  # Python floats become floatx, not float64
     return array
 
 
@@ -216,6 +230,7 @@ class Tensor:
         self.name = name
         self._ctx = None
         self._retains_grad = False
+        self._logits = None
 
     # ----------------------------------------------------------------- basics
     @property
@@ -315,12 +330,12 @@ class Tensor:
             ctx = node._ctx
             if ctx is None:  # a leaf: accumulate
                 if node.grad is None:
-                    node.grad = g.astype(node.dtype, copy=True)
+                    node.grad = np.array(g, dtype=node.dtype)  # a copy the leaf owns
                 else:
                     node.grad += g
                 continue
-            if node._retains_grad:
-                node.grad = g
+            if node._retains_grad:  # a fresh, writable array: overwritten, never accumulated
+                node.grad = np.array(g, dtype=node.dtype)
             if ctx.saved is None:
                 raise RuntimeError(
                     f"backward: the graph through '{ctx.name}' was already freed by an "
@@ -333,6 +348,11 @@ class Tensor:
             for parent, needed, pg in zip(ctx.parents, ctx.needs_input_grad, in_grads):
                 if not needed or pg is None:
                     continue
+                if pg.shape != parent.shape:  # would otherwise broadcast silently
+                    raise RuntimeError(
+                        f"backward: '{ctx.name}' returned a gradient of shape {pg.shape} "
+                        f"for an input of shape {parent.shape}"
+                    )
                 key = id(parent)
                 grads[key] = pg if key not in grads else grads[key] + pg
             if not retain_graph:

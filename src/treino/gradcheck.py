@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from treino.autograd import Tensor, enable_grad
+from treino.autograd import Tensor, enable_grad, no_grad
 
 
 class GradcheckError(AssertionError):
@@ -37,8 +37,10 @@ def gradcheck(
         fn: function of tensors returning a tensor (any shape; a non-scalar
             output is reduced with fixed random weights, so every output
             element is checked).
-        *inputs: the inputs; arrays are converted to float64 tensors that
-            require grad. Tensors that do not require grad are passed as is.
+        *inputs: the inputs; arrays are copied into float64 tensors that
+            require grad. Tensors that require grad are converted to float64
+            (float64 ones are used as they are, so a strided view stays
+            strided); tensors that do not require grad are passed as is.
         eps: finite-difference step. Defaults to 1e-6.
         atol, rtol: tolerance, ``|analytic − numeric| ≤ atol + rtol·|numeric|``.
         seed: seed of the random output weights.
@@ -60,26 +62,26 @@ def gradcheck(
                 x = Tensor(x.data, requires_grad=True, dtype=np.float64)
             tensors.append(x)
         else:
-            tensors.append(Tensor(np.asarray(x, dtype=np.float64), requires_grad=True))
-
-    with enable_grad():
-        out = fn(*tensors)
-    if not isinstance(out, Tensor):
-        raise TypeError(f"gradcheck: fn must return a Tensor; it returned {type(out).__name__}")
-    weights = np.random.default_rng(seed).normal(size=out.shape)
-
-    def objective() -> float:
-        with enable_grad():
-            value = fn(*tensors)
-        return float(np.sum(value.data * weights))
+            # A private copy (same memory layout, so a transposed input stays
+            # non-contiguous): perturbing it never touches the caller's array,
+            # and passing the same array twice gives two independent inputs.
+            tensors.append(Tensor(np.array(x, dtype=np.float64, order="K"), requires_grad=True))
 
     for t in tensors:
         t.grad = None
     with enable_grad():
         out = fn(*tensors)
-        if not out.requires_grad:
-            raise GradcheckError("gradcheck: the output does not depend on any input")
-        out.backward(weights.astype(out.dtype))
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck: fn must return a Tensor; it returned {type(out).__name__}")
+    if not out.requires_grad:
+        raise GradcheckError("gradcheck: the output does not depend on any input")
+    weights = np.random.default_rng(seed).normal(size=out.shape)
+    out.backward(weights.astype(out.dtype))
+
+    def objective() -> float:
+        with no_grad():  # only values are needed: no graph is built
+            value = fn(*tensors)
+        return float(np.sum(value.data * weights))
 
     for k, t in enumerate(tensors):
         if not t.requires_grad:
@@ -88,20 +90,23 @@ def gradcheck(
         numeric = np.zeros(t.shape)
         for index in np.ndindex(t.shape):  # works for non-contiguous data too
             original = t.data[index]
-            t.data[index] = original + eps
-            plus = objective()
-            t.data[index] = original - eps
-            minus = objective()
-            t.data[index] = original
+            try:
+                t.data[index] = original + eps
+                plus = objective()
+                t.data[index] = original - eps
+                minus = objective()
+            finally:
+                t.data[index] = original
             numeric[index] = (plus - minus) / (2 * eps)
         error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
-        if np.any(error > 0) or not np.all(np.isfinite(analytic)):
-            error = np.where(np.isfinite(analytic), error, np.inf)
+        # A non-finite value on either side is a failure, never a silent pass.
+        error = np.where(np.isfinite(analytic) & np.isfinite(numeric), error, np.inf)
+        if np.any(error > 0):
             worst = np.unravel_index(int(np.argmax(error)), t.shape) if t.ndim else ()
             message = (
                 f"gradcheck: input {k} (shape {t.shape}) has a wrong gradient; worst element "
-                f"{worst}: analytic {analytic[worst]:.8g}, numerical {numeric[worst]:.8g} "
-                f"(atol={atol}, rtol={rtol})"
+                f"{tuple(int(i) for i in worst)}: analytic {analytic[worst]:.8g}, "
+                f"numerical {numeric[worst]:.8g} (atol={atol}, rtol={rtol})"
             )
             if raise_exception:
                 raise GradcheckError(message)

@@ -1,0 +1,53 @@
+"""Keras-shaped layers. Each builds its weights on first call and runs on treino ops.
+
+Weight layouts follow Keras (Dense kernel ``(in, out)``; BatchNormalization
+gamma, beta, moving_mean, moving_variance) so weights move between the two.
+"""
+
+from treino.layers.base import InputLayer, InputSpec, KerasTensor, Layer, Input
+from treino.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Reshape
+from treino.layers.merge import Add, Concatenate
+from treino.layers.normalization import BatchNormalization, LayerNormalization
+
+__all__ = [
+    "Activation",
+    "Add",
+    "BatchNormalization",
+    "Concatenate",
+    "Dense",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "Input",
+    "InputLayer",
+    "InputSpec",
+    "KerasTensor",
+    "Layer",
+    "LayerNormalization",
+    "Reshape",
+]
+
+
+def get(identifier):
+    """A layer class by name (``"Dense"``) or from a ``{"class_name", "config"}`` dict."""
+    if isinstance(identifier, Layer):
+        return identifier
+    if isinstance(identifier, dict):
+        cls = get(identifier["class_name"])
+        return cls.from_config(identifier.get("config", {}))
+    if isinstance(identifier, str):
+        cls = globals().get(identifier)
+        if isinstance(cls, type) and issubclass(cls, Layer):
+            return cls
+        raise ValueError(f"Unknown layer {identifier!r}; known layers: {sorted(__all__)}")
+    raise TypeError(f"Cannot interpret {identifier!r} as a layer")
+
+
+def serialize(layer: Layer) -> dict:
+    """``{"class_name": "Dense", "config": {...}}`` — JSON, no code."""
+    return {"class_name": type(layer).__name__, "config": layer.get_config()}
+
+
+def deserialize(config: dict) -> Layer:
+    """Rebuild a layer from :func:`serialize`'s output."""
+    return get(config)

@@ -1,0 +1,449 @@
+"""The Keras layer contract: ``__init__`` stores config, ``build`` creates weights, ``call`` computes.
+
+A layer is a function with weights. The first call ``build``\\s it from the
+input's shape (so ``Dense(64)`` needs no input size), later calls check the
+input against what the layer was built for and raise a clear error *before*
+anything changes. Called on a symbolic :class:`KerasTensor` (what
+:func:`Input` returns) a layer computes only the output shape; that is how
+models are wired before any data flows.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections import defaultdict
+
+import numpy as np
+
+from treino import backend, ops
+from treino.autograd import Tensor, no_grad
+from treino.variables import Variable
+
+_name_counts: defaultdict = defaultdict(int)
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def unique_name(base: str) -> str:
+    """``dense``, ``dense_1``, ``dense_2`` … as Keras names layers."""
+    count = _name_counts[base]
+    _name_counts[base] += 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+class KerasTensor:
+    """A symbolic tensor: a shape (batch axis ``None``) and a dtype, no values.
+
+    Produced by :func:`Input` and by calling layers on symbolic tensors; it
+    records which layer made it from which inputs (``history``) so a model can
+    later replay the graph on real data.
+    """
+
+    def __init__(self, shape, dtype=None, layer=None, inputs=()):
+        self.shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = np.dtype(dtype or backend.floatx())
+        self.history = (layer, inputs)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        layer = self.history[0]
+        source = f", created by layer '{layer.name}'" if layer is not None else ""
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype.name}{source}>"
+
+
+def _flatten(structure) -> list:
+    if isinstance(structure, list | tuple):
+        return [leaf for item in structure for leaf in _flatten(item)]
+    return [structure]
+
+
+def _map(fn, structure):
+    if isinstance(structure, list | tuple):
+        return type(structure)(_map(fn, item) for item in structure)
+    return fn(structure)
+
+
+def _shape_of(structure):
+    return _map(lambda t: tuple(t.shape), structure)
+
+
+class InputSpec:
+    """What a layer accepts: number of dimensions and fixed sizes on some axes."""
+
+    def __init__(self, ndim=None, min_ndim=None, axes=None):
+        self.ndim, self.min_ndim, self.axes = ndim, min_ndim, dict(axes or {})
+
+    def check(self, layer: Layer, shape: tuple, index: int = 0) -> None:
+        prefix = f"Input {index} of layer '{layer.name}' ({type(layer).__name__}) is incompatible"
+        if self.ndim is not None and len(shape) != self.ndim:
+            raise ValueError(
+                f"{prefix}: expected ndim={self.ndim}, found ndim={len(shape)}. "
+                f"Full shape received: {shape}"
+            )
+        if self.min_ndim is not None and len(shape) < self.min_ndim:
+            raise ValueError(
+                f"{prefix}: expected min_ndim={self.min_ndim}, found ndim={len(shape)}. "
+                f"Full shape received: {shape}"
+            )
+        for axis, size in self.axes.items():
+            if size is not None and len(shape) > abs(axis) - (axis < 0) and shape[axis] not in (
+                size,
+                None,
+            ):
+                raise ValueError(
+                    f"{prefix}: expected axis {axis} of the input to have size {size}; "
+                    f"received input with shape {shape}"
+                )
+
+
+class Layer:
+    """Base class of all layers.
+
+    Subclasses implement ``build(input_shape)`` (create weights with
+    :meth:`add_weight`), ``call(inputs, training=None)`` (the forward pass with
+    treino ops — the backward pass comes for free) and ``get_config()``.
+
+    Args:
+        trainable: whether the layer's weights are updated by training. Defaults
+            to True. Setting it to False freezes the layer (and its sublayers).
+        activity_regularizer: optional penalty on the layer's output, divided by
+            the batch size and added to :attr:`losses` (as Keras).
+        name: unique name; defaults to the snake_case class name plus a counter.
+        dtype: the float dtype of weights and computation; defaults to
+            ``treino.backend.floatx()``.
+        input_shape: shape of one sample (without the batch axis), accepted
+            for the first layer of a ``Sequential`` as in the course's Keras code.
+    """
+
+    def __init__(self, trainable: bool = True, name: str | None = None, dtype=None,
+                 activity_regularizer=None, **kwargs):  # fmt: skip
+        from treino import regularizers
+
+        input_shape = kwargs.pop("input_shape", None)
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__}: unrecognized keyword arguments: {sorted(kwargs)}"
+            )
+        object.__setattr__(self, "_sublayers", [])
+        self.name = name or unique_name(_snake_case(type(self).__name__))
+        self.dtype = np.dtype(dtype or backend.floatx()).name
+        self._trainable = bool(trainable)
+        self._own_weights: list[Variable] = []
+        self._activity_losses: list[Tensor] = []
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.built = False
+        self.input_spec: InputSpec | list | None = None
+        if input_shape is not None:
+            batch_input_shape = (None, *tuple(input_shape))
+        self.batch_input_shape = None if batch_input_shape is None else tuple(batch_input_shape)
+
+    # --------------------------------------------------------- sublayer tracking
+    def __setattr__(self, key, value):
+        if isinstance(value, Layer) or (
+            isinstance(value, list | tuple) and value and all(isinstance(v, Layer) for v in value)
+        ):
+            for layer in value if isinstance(value, list | tuple) else [value]:
+                if layer is not self and all(layer is not known for known in self._sublayers):
+                    self._sublayers.append(layer)
+        object.__setattr__(self, key, value)
+
+    # ------------------------------------------------------------- trainability
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self._sublayers:
+            layer.trainable = value
+        for w in self._own_weights:
+            w.requires_grad = w.trainable and self._trainable
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(
+        self,
+        name: str,
+        shape,
+        initializer="glorot_uniform",
+        dtype=None,
+        trainable: bool = True,
+        regularizer=None,
+    ) -> Variable:
+        """Create a weight, initialise it, and register it with this layer.
+
+        Args:
+            name: short name (``"kernel"``); the variable's path is ``layer/name``.
+            shape: its shape.
+            initializer: an initializer or its Keras name. Defaults to ``"glorot_uniform"``.
+            dtype: defaults to the layer's dtype.
+            trainable: learned by the optimizer (True) or maintained by the layer.
+            regularizer: optional penalty (or its name) added to :attr:`losses`.
+        """
+        from treino import initializers, regularizers
+
+        dtype = np.dtype(dtype or self.dtype)
+        value = initializers.get(initializer)(tuple(shape), dtype=dtype)
+        variable = Variable(
+            value, name=name, trainable=trainable, path=f"{self.name}/{name}",
+            regularizer=regularizers.get(regularizer), dtype=dtype,
+        )  # fmt: skip
+        variable.requires_grad = trainable and self._trainable
+        self._own_weights.append(variable)
+        return variable
+
+    def _all_layers(self) -> list:
+        """This layer and every nested sublayer, each once, depth first."""
+        seen, order, stack = set(), [], [self]
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            order.append(layer)
+            stack.extend(reversed(layer._sublayers))
+        return order
+
+    @property
+    def trainable_weights(self) -> list:
+        """Weights learned by gradient descent (empty when the layer is frozen)."""
+        if not self._trainable:
+            return []
+        out = []
+        for layer in self._all_layers():
+            if layer._trainable:
+                out.extend(w for w in layer._own_weights if w.trainable)
+        return _unique(out)
+
+    @property
+    def non_trainable_weights(self) -> list:
+        """Weights not learned by the optimizer (moving statistics, frozen kernels)."""
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    @property
+    def weights(self) -> list:
+        """All weights: each layer's trainable ones then its non-trainable ones, layer by layer."""
+        out = []
+        for layer in self._all_layers():
+            own = layer._own_weights
+            out.extend([w for w in own if w.trainable] + [w for w in own if not w.trainable])
+        return _unique(out)
+
+    def get_weights(self) -> list:
+        """Copies of the weights as NumPy arrays, in :attr:`weights` order."""
+        return [w.data.copy() for w in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Load arrays into the weights (count and shapes are checked before anything changes)."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}': set_weights expected {len(own)} arrays "
+                f"({[w.path for w in own]}); received {len(weights)}"
+            )
+        arrays = [np.asarray(a) for a in weights]
+        for w, a in zip(own, arrays):
+            if a.shape != w.shape:
+                raise ValueError(
+                    f"Layer '{self.name}': weight '{w.path}' has shape {w.shape}; "
+                    f"received an array of shape {a.shape}"
+                )
+        for w, a in zip(own, arrays):
+            w.data[...] = a
+
+    def count_params(self) -> int:
+        """Total number of weight values (the layer must be built)."""
+        if not self.built:
+            raise ValueError(
+                f"Layer '{self.name}' is not built yet, so it has no weights to count; "
+                "call it on data or build(input_shape) first"
+            )
+        return int(sum(w.size for w in self.weights))
+
+    @property
+    def losses(self) -> list:
+        """Penalties to add to the loss: weight regularizers and the last call's activity terms."""
+        out = []
+        for layer in self._all_layers():
+            out.extend(w.regularizer(w) for w in layer._own_weights if w.regularizer is not None)
+            out.extend(layer._activity_losses)
+        return out
+
+    # ------------------------------------------------------------ build / call
+    def build(self, input_shape) -> None:
+        """Create the weights for ``input_shape`` (batch axis included). Default: none."""
+        self.built = True
+
+    def call(self, inputs, training=None):
+        raise NotImplementedError(f"{type(self).__name__} must implement call()")
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for ``input_shape``; by default, traced on a zero batch of one."""
+        def dummy(shape):
+            return Tensor(np.zeros((1, *shape[1:]), dtype=self.dtype))
+
+        with no_grad():
+            out = self._call_with_training(_map(dummy, input_shape), False)
+        return _map(lambda t: (None, *t.shape[1:]), out)
+
+    def __call__(self, inputs, training=None, **kwargs):
+        leaves = _flatten(inputs)
+        if any(isinstance(t, KerasTensor) for t in leaves):
+            return self._symbolic_call(inputs)
+        inputs = self._convert_inputs(inputs)
+        if not self.built:
+            self._build_from(_shape_of(inputs))
+        self._check_inputs(_flatten(inputs))
+        self._activity_losses = []
+        outputs = self._call_with_training(inputs, training, **kwargs)
+        if self.activity_regularizer is not None:  # Keras: penalty per sample of the batch
+            for y in _flatten(outputs):
+                penalty = self.activity_regularizer(y)
+                self._activity_losses.append(penalty / max(1, y.shape[0]) if y.ndim else penalty)
+        return outputs
+
+    def _call_with_training(self, inputs, training, **kwargs):
+        if _accepts_training(type(self)):
+            kwargs["training"] = training
+        return self.call(inputs, **kwargs)
+
+    def _build_from(self, input_shape) -> None:
+        self.build(input_shape)
+        self.built = True
+
+    def _symbolic_call(self, inputs):
+        shapes = _map(lambda t: t.shape, inputs)
+        if not self.built:
+            self._build_from(shapes)
+        self._check_inputs(_flatten(inputs))
+        out_shape = self.compute_output_shape(shapes)
+        if isinstance(out_shape, list):
+            return [KerasTensor(s, self.dtype, self, inputs) for s in out_shape]
+        return KerasTensor(out_shape, self.dtype, self, inputs)
+
+    def _convert_inputs(self, inputs):
+        return _map(self._convert_input, inputs)
+
+    def _convert_input(self, x) -> Tensor:
+        """Arrays become tensors of the layer's dtype (as Keras autocasts); tensors must match."""
+        if isinstance(x, Tensor):
+            if x.dtype.kind == "f" and x.dtype != np.dtype(self.dtype):
+                raise TypeError(
+                    f"Layer '{self.name}' ({type(self).__name__}) computes in {self.dtype}; "
+                    f"received a {x.dtype} tensor. Convert it with x.astype('{self.dtype}')"
+                )
+            if x.dtype.kind in "iub":
+                return ops.cast(x, self.dtype)
+            return x
+        array = np.asarray(x)
+        if array.dtype.kind not in "fiub":
+            raise TypeError(
+                f"Layer '{self.name}' ({type(self).__name__}) expected numeric input "
+                f"(float, int or bool); received dtype {array.dtype}"
+            )
+        return Tensor(array, dtype=self.dtype)
+
+    def _check_inputs(self, leaves) -> None:
+        specs = self.input_spec
+        if specs is None:
+            return
+        specs = specs if isinstance(specs, list) else [specs] * len(leaves)
+        for i, (spec, t) in enumerate(zip(specs, leaves)):
+            if spec is not None:
+                spec.check(self, tuple(t.shape), i)
+
+    # ------------------------------------------------------------ serialization
+    def get_config(self) -> dict:
+        """The constructor arguments, JSON-serialisable: ``cls.from_config(cfg)`` rebuilds it."""
+        from treino import regularizers
+
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        if self.batch_input_shape is not None:
+            config["batch_input_shape"] = list(self.batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _unique(items: list) -> list:
+    seen, out = set(), []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            out.append(item)
+    return out
+
+
+_TRAINING_ARG: dict = {}
+
+
+def _accepts_training(cls) -> bool:
+    if cls not in _TRAINING_ARG:
+        _TRAINING_ARG[cls] = "training" in inspect.signature(cls.call).parameters
+    return _TRAINING_ARG[cls]
+
+
+class InputLayer(Layer):
+    """The entry point of a model: declares the shape and dtype of the data.
+
+    Args:
+        shape: shape of one sample, without the batch axis (e.g. ``(784,)``).
+        batch_size: optional fixed batch size.
+        dtype: the input dtype; defaults to floatx.
+        batch_shape: alternatively, the full shape including the batch axis.
+        name: optional name.
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None,
+                 **kwargs):  # fmt: skip
+        if shape is None and batch_shape is None:
+            raise ValueError("InputLayer: pass shape=(…) (one sample) or batch_shape=(batch, …)")
+        if batch_shape is None:
+            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            batch_shape = (batch_size, *shape)
+        kwargs.pop("sparse", None)
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        self.input_spec = InputSpec(
+            ndim=len(self.batch_shape), axes=dict(enumerate(self.batch_shape))
+        )
+        self.output = KerasTensor(self.batch_shape, self.dtype, self, ())
+        self.built = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "sparse": False,
+                "name": self.name}  # fmt: skip
+
+
+def Input(shape=None, batch_size=None, dtype=None, batch_shape=None, name=None) -> KerasTensor:  # noqa: N802
+    """A symbolic input for building models, as ``keras.Input``.
+
+    >>> x = Input(shape=(784,))
+    >>> x.shape
+    (None, 784)
+    """
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
+                       name=name)  # fmt: skip
+    return layer.output

@@ -1,0 +1,104 @@
+"""Layers that merge several inputs: Add (residual connections) and Concatenate."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from treino import ops
+from treino.layers.base import Layer
+
+
+class _Merge(Layer):
+    """Checks that the input is a list of at least two tensors."""
+
+    def _require_list(self, inputs) -> list:
+        if not isinstance(inputs, list | tuple) or len(inputs) < 2:
+            got = f"a list of {len(inputs)}" if isinstance(inputs, list | tuple) else "one tensor"
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}' expects a list of at least 2 inputs; "
+                f"received {got}"
+            )
+        return list(inputs)
+
+    def build(self, input_shape) -> None:
+        self._require_list(input_shape)
+        self._check_shapes(input_shape)
+
+    def __call__(self, inputs, training=None, **kwargs):
+        shapes = [tuple(t.shape) for t in self._require_list(inputs)]
+        self._check_shapes(shapes)
+        return super().__call__(inputs, training=training, **kwargs)
+
+
+class Add(_Merge):
+    """Elementwise sum of its inputs: ``y = x₁ + x₂ + …`` (the skip connection of a ResNet).
+
+    The gradient of a sum reaches every input unchanged — why residual
+    connections keep gradients from vanishing in deep networks.
+
+    Example:
+        >>> import numpy as np
+        >>> Add()([np.ones((2, 3)), np.ones((2, 3))]).numpy()
+        array([[2., 2., 2.],
+               [2., 2., 2.]], dtype=float32)
+    """
+
+    def _check_shapes(self, shapes) -> None:
+        try:
+            functools.reduce(np.broadcast_shapes, [tuple(1 if d is None else d for d in s)
+                                                  for s in shapes])  # fmt: skip
+        except ValueError:
+            raise ValueError(
+                f"Add '{self.name}': inputs must have the same (or broadcastable) shapes; "
+                f"received {[tuple(s) for s in shapes]}"
+            ) from None
+
+    def call(self, inputs):
+        return functools.reduce(ops.add, inputs)
+
+    def compute_output_shape(self, input_shape):
+        longest = max(input_shape, key=len)
+        return tuple(longest)
+
+
+class Concatenate(_Merge):
+    """Joins its inputs along ``axis`` (all other sizes must match).
+
+    Args:
+        axis: the axis to join on. Defaults to -1 (features).
+    """
+
+    def __init__(self, axis: int = -1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = int(axis)
+
+    def _check_shapes(self, shapes) -> None:
+        ndims = {len(s) for s in shapes}
+        ok = len(ndims) == 1
+        if ok:
+            ndim = ndims.pop()
+            axis = self.axis % ndim
+            for i in range(ndim):
+                sizes = {s[i] for s in shapes if s[i] is not None}
+                if i != axis and len(sizes) > 1:
+                    ok = False
+        if not ok:
+            raise ValueError(
+                f"Concatenate '{self.name}': inputs must match on every axis except "
+                f"axis={self.axis}; received shapes {[tuple(s) for s in shapes]}"
+            )
+
+    def call(self, inputs):
+        return ops.concatenate(inputs, axis=self.axis)
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape[0])
+        axis = self.axis % len(shape)
+        sizes = [s[axis] for s in input_shape]
+        shape[axis] = None if any(d is None for d in sizes) else sum(sizes)
+        return tuple(shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis}
