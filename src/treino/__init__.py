@@ -12,7 +12,15 @@ top sit Keras-shaped layers, losses, initializers and regularizers.
 array([-15., -15.], dtype=float32)
 """
 
-from treino import backend, ops
+from treino import (
+    activations,
+    backend,
+    initializers,
+    layers,
+    losses,
+    ops,
+    regularizers,
+)
 from treino.autograd import Tensor, enable_grad, is_grad_enabled, no_grad, tensor, unbroadcast
 from treino.backend import seed
 from treino.gradcheck import GradcheckError, gradcheck
@@ -21,6 +29,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GradcheckError",
+    "activations",
+    "initializers",
+    "layers",
+    "losses",
+    "regularizers",
     "Tensor",
     "backend",
     "enable_grad",

@@ -345,7 +345,14 @@ class Tensor:
             in_grads = ctx.backward(g)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
-            for parent, needed, pg in zip(ctx.parents, ctx.needs_input_grad, in_grads):
+            if len(in_grads) != len(ctx.parents):
+                raise RuntimeError(
+                    f"backward: '{ctx.name}' returned {len(in_grads)} gradients for "
+                    f"{len(ctx.parents)} inputs (return None for an input that needs none)"
+                )
+            for parent, needed, pg in zip(
+                ctx.parents, ctx.needs_input_grad, in_grads, strict=True
+            ):
                 if not needed or pg is None:
                     continue
                 if pg.shape != parent.shape:  # would otherwise broadcast silently
@@ -378,7 +385,9 @@ def _topological_order(root: Tensor) -> list:
         stack.append((node, True))
         ctx = node._ctx
         if ctx is not None:
-            for parent, needed in zip(reversed(ctx.parents), reversed(ctx.needs_input_grad)):
+            for parent, needed in zip(
+                reversed(ctx.parents), reversed(ctx.needs_input_grad), strict=True
+            ):
                 if needed and id(parent) not in visited:
                     stack.append((parent, False))
     return order

@@ -342,7 +342,7 @@ class RandomNormal(RandomInitializer):
         shape = _normalize_shape(shape)
         dtype = _resolve_dtype(dtype, True, type(self).__name__)
         w = self._rng().normal(self.mean, self.stddev, size=shape)
-        return np.asarray(w).astype(dtype)
+        return np.asarray(w, dtype=dtype)
 
     def get_config(self) -> dict:
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
@@ -368,8 +368,7 @@ class RandomUniform(RandomInitializer):
         self.maxval = _check_number("maxval", maxval)
         if self.maxval <= self.minval:
             raise ValueError(
-                f"RandomUniform needs minval < maxval; received: minval={minval}, "
-                f"maxval={maxval}"
+                f"RandomUniform needs minval < maxval; received: minval={minval}, maxval={maxval}"
             )
         super().__init__(seed)
 
@@ -377,7 +376,7 @@ class RandomUniform(RandomInitializer):
         shape = _normalize_shape(shape)
         dtype = _resolve_dtype(dtype, True, "RandomUniform")
         w = self._rng().uniform(self.minval, self.maxval, size=shape)
-        return np.asarray(w).astype(dtype)
+        return np.asarray(w, dtype=dtype)
 
     def get_config(self) -> dict:
         return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
@@ -411,7 +410,7 @@ class TruncatedNormal(RandomInitializer):
         shape = _normalize_shape(shape)
         dtype = _resolve_dtype(dtype, True, "TruncatedNormal")
         z = _truncated_standard_normal(self._rng(), shape)
-        return (self.mean + self.stddev * z).astype(dtype)
+        return np.asarray(self.mean + self.stddev * z, dtype=dtype)
 
     def get_config(self) -> dict:
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
@@ -498,7 +497,7 @@ class VarianceScaling(RandomInitializer):
         else:
             limit = math.sqrt(3.0 * variance)
             w = np.asarray(rng.uniform(-limit, limit, size=shape))
-        return w.astype(dtype)
+        return np.asarray(w, dtype=dtype)
 
     def get_config(self) -> dict:
         return {
@@ -787,7 +786,8 @@ def get(identifier):
     Args:
         identifier: None (returns None), a name (``"glorot_uniform"``,
             ``"GlorotUniform"``, ``"he_normal"``, the aliases
-            ``"xavier_uniform"`` / ``"xavier_normal"`` …), a config dict
+            ``"xavier_uniform"`` / ``"xavier_normal"`` and
+            ``"kaiming_uniform"`` / ``"kaiming_normal"`` …), a config dict
             (``{"class_name": ..., "config": ...}``), an :class:`Initializer`
             class or instance, or any callable ``(shape, dtype=None)``.
 

@@ -56,9 +56,7 @@ def _check_factor(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a non-negative number; received: {name}={value!r}")
     if not math.isfinite(value) or value < 0:
-        raise ValueError(
-            f"{name} must be a finite, non-negative number; received: {name}={value}"
-        )
+        raise ValueError(f"{name} must be a finite, non-negative number; received: {name}={value}")
     return float(value)
 
 
@@ -238,9 +236,7 @@ class OrthogonalRegularizer(Regularizer):
     def __call__(self, x) -> Tensor:
         x = _weight(x)
         if x.ndim != 2:
-            raise ValueError(
-                f"OrthogonalRegularizer needs a 2-D weight; received shape {x.shape}"
-            )
+            raise ValueError(f"OrthogonalRegularizer needs a 2-D weight; received shape {x.shape}")
         if self.mode == "columns":
             x = ops.transpose(x)
         k = x.shape[0]

@@ -34,7 +34,8 @@ class Variable(Tensor):
 
     def __init__(self, value, name: str, trainable: bool = True, path: str | None = None,
                  regularizer=None, dtype=None):  # fmt: skip
-        super().__init__(np.array(value, dtype=dtype, copy=True), requires_grad=trainable, name=name)
+        array = np.array(value, dtype=dtype, copy=True)
+        super().__init__(array, requires_grad=trainable, name=name)
         self.trainable = bool(trainable)
         self.path = path or name
         self.regularizer = regularizer

@@ -4,7 +4,7 @@ Weight layouts follow Keras (Dense kernel ``(in, out)``; BatchNormalization
 gamma, beta, moving_mean, moving_variance) so weights move between the two.
 """
 
-from treino.layers.base import InputLayer, InputSpec, KerasTensor, Layer, Input
+from treino.layers.base import Input, InputLayer, InputSpec, KerasTensor, Layer
 from treino.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Reshape
 from treino.layers.merge import Add, Concatenate
 from treino.layers.normalization import BatchNormalization, LayerNormalization

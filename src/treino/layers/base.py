@@ -1,4 +1,4 @@
-"""The Keras layer contract: ``__init__`` stores config, ``build`` creates weights, ``call`` computes.
+"""The Keras layer contract: ``__init__`` stores config, ``build`` makes weights, ``call`` computes.
 
 A layer is a function with weights. The first call ``build``\\s it from the
 input's shape (so ``Dense(64)`` needs no input size), later calls check the
@@ -118,15 +118,21 @@ class Layer:
         dtype: the float dtype of weights and computation; defaults to
             ``treino.backend.floatx()``.
         input_shape: shape of one sample (without the batch axis), accepted
-            for the first layer of a ``Sequential`` as in the course's Keras code.
+            for the first layer of a ``Sequential`` as in the course's Keras code
+            (``input_dim=784`` is the same as ``input_shape=(784,)``, and
+            ``batch_size`` fixes the batch axis).
     """
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype=None,
                  activity_regularizer=None, **kwargs):  # fmt: skip
         from treino import regularizers
 
+        input_dim = kwargs.pop("input_dim", None)
         input_shape = kwargs.pop("input_shape", None)
+        batch_size = kwargs.pop("batch_size", None)
         batch_input_shape = kwargs.pop("batch_input_shape", None)
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
         if kwargs:
             raise TypeError(
                 f"{type(self).__name__}: unrecognized keyword arguments: {sorted(kwargs)}"
@@ -141,7 +147,8 @@ class Layer:
         self.built = False
         self.input_spec: InputSpec | list | None = None
         if input_shape is not None:
-            batch_input_shape = (None, *tuple(input_shape))
+            shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
+            batch_input_shape = (batch_size, *shape)
         self.batch_input_shape = None if batch_input_shape is None else tuple(batch_input_shape)
 
     # --------------------------------------------------------- sublayer tracking
@@ -250,14 +257,21 @@ class Layer:
                 f"Layer '{self.name}': set_weights expected {len(own)} arrays "
                 f"({[w.path for w in own]}); received {len(weights)}"
             )
-        arrays = [np.asarray(a) for a in weights]
-        for w, a in zip(own, arrays):
+        arrays = []  # every array is checked and converted before any weight changes
+        for w, a in zip(own, weights, strict=True):
+            a = np.asarray(a.data if isinstance(a, Tensor) else a)
             if a.shape != w.shape:
                 raise ValueError(
                     f"Layer '{self.name}': weight '{w.path}' has shape {w.shape}; "
                     f"received an array of shape {a.shape}"
                 )
-        for w, a in zip(own, arrays):
+            if a.dtype.kind not in "fiub":
+                raise TypeError(
+                    f"Layer '{self.name}': weight '{w.path}' holds {w.dtype} numbers; "
+                    f"received an array of dtype {a.dtype}"
+                )
+            arrays.append(a.astype(w.dtype, copy=False))
+        for w, a in zip(own, arrays, strict=True):
             w.data[...] = a
 
     def count_params(self) -> int:
@@ -300,9 +314,7 @@ class Layer:
         if any(isinstance(t, KerasTensor) for t in leaves):
             return self._symbolic_call(inputs)
         inputs = self._convert_inputs(inputs)
-        if not self.built:
-            self._build_from(_shape_of(inputs))
-        self._check_inputs(_flatten(inputs))
+        self._check_before_and_build(_flatten(inputs), _shape_of(inputs))
         self._activity_losses = []
         outputs = self._call_with_training(inputs, training, **kwargs)
         if self.activity_regularizer is not None:  # Keras: penalty per sample of the batch
@@ -320,11 +332,20 @@ class Layer:
         self.build(input_shape)
         self.built = True
 
+    def _check_before_and_build(self, leaves, input_shape) -> None:
+        """Check the inputs, build on the first call, then check what the weights fix.
+
+        The first check (e.g. Dense's ``min_ndim=2``) runs *before* ``build``, so
+        an input the layer can never take raises without creating any weight.
+        """
+        self._check_inputs(leaves)
+        if not self.built:
+            self._build_from(input_shape)
+            self._check_inputs(leaves)
+
     def _symbolic_call(self, inputs):
         shapes = _map(lambda t: t.shape, inputs)
-        if not self.built:
-            self._build_from(shapes)
-        self._check_inputs(_flatten(inputs))
+        self._check_before_and_build(_flatten(inputs), shapes)
         out_shape = self.compute_output_shape(shapes)
         if isinstance(out_shape, list):
             return [KerasTensor(s, self.dtype, self, inputs) for s in out_shape]
@@ -357,7 +378,7 @@ class Layer:
         if specs is None:
             return
         specs = specs if isinstance(specs, list) else [specs] * len(leaves)
-        for i, (spec, t) in enumerate(zip(specs, leaves)):
+        for i, (spec, t) in enumerate(zip(specs, leaves, strict=False)):
             if spec is not None:
                 spec.check(self, tuple(t.shape), i)
 

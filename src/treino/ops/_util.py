@@ -12,10 +12,11 @@ def constant_like(value, like: Tensor):
     """A non-tensor operand, converted so it cannot change ``like``'s dtype.
 
     Python scalars stay Python scalars (NumPy keeps the array's dtype for them);
-    arrays are cast to ``like``'s float dtype, so a float64 NumPy constant never
-    upcasts a float32 computation.
+    arrays and NumPy scalars are cast to ``like``'s float dtype, so a float64
+    NumPy constant (``np.float64(2)`` is also a Python ``float``!) never upcasts
+    a float32 computation.
     """
-    if isinstance(value, bool | int | float):
+    if isinstance(value, bool | int | float) and not isinstance(value, np.generic):
         return value
     array = np.asarray(value)
     if array.dtype.kind in "OUSc":
@@ -25,16 +26,37 @@ def constant_like(value, like: Tensor):
     return array
 
 
+def common_float(op: str, values) -> list:
+    """The operands of one op as tensors of one float dtype (see the dtype policy).
+
+    Two float tensors of different widths raise a TypeError naming ``op``.
+    Constants (anything not a Tensor) take the tensors' float dtype, as in the
+    binary ops. Integer and bool tensors (never differentiable) are converted
+    to the float dtype of the others, because NumPy would compute
+    int64 ⊕ float32 in float64.
+    """
+    values = list(values)
+    like = next((v for v in values if isinstance(v, Tensor) and backend.is_float(v.dtype)), None)
+    tensors = [
+        v if isinstance(v, Tensor) else Tensor(v if like is None else constant_like(v, like))
+        for v in values
+    ]
+    dtypes = [t.dtype for t in tensors]
+    if not any(backend.is_float(d) for d in dtypes):
+        return tensors
+    target = backend.result_float_dtype(op, *dtypes)
+    return [t if backend.is_float(t.dtype) else Tensor(t.data.astype(target)) for t in tensors]
+
+
 def binary_operands(op: str, x, y) -> tuple:
     """Check and convert the two operands of a binary op (see the dtype policy)."""
     if isinstance(x, Tensor):
         if isinstance(y, Tensor):
-            backend.result_float_dtype(op, x.dtype, y.dtype)
-            return x, y
+            return tuple(common_float(op, (x, y)))
         return x, constant_like(y, x)
     if isinstance(y, Tensor):
         return constant_like(x, y), y
-    return Tensor(x), Tensor(y)
+    return tuple(common_float(op, (Tensor(x), Tensor(y))))
 
 
 def as_tensor(x) -> Tensor:

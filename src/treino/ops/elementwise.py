@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from treino import backend
 from treino.autograd import Function, Tensor, unbroadcast
 from treino.ops._util import as_tensor, binary_operands
 
@@ -87,10 +88,10 @@ class Power(Function):
         nx, np_ = self.needs_input_grad
         gx = unbroadcast(g * p * x ** (p - 1), np.shape(x)) if nx else None
         gp = None
-        if np_:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                log_x = np.where(x > 0, np.log(np.where(x > 0, x, 1)), 0)
-            gp = unbroadcast(g * z * log_x, np.shape(p))
+        if np_:  # x may be a Python number (2 ** t): take its log in the output's dtype
+            xa = np.asarray(x, dtype=z.dtype)
+            log_x = np.log(np.where(xa > 0, xa, 1))
+            gp = unbroadcast(g * z * np.where(xa > 0, log_x, 0), np.shape(p))
         return gx, gp
 
 
@@ -347,8 +348,15 @@ def clip(x, min=None, max=None) -> Tensor:  # noqa: A002
 
 
 def cast(x, dtype) -> Tensor:
-    """Convert to ``dtype``; the gradient is converted back to the input's dtype."""
+    """Convert to ``dtype``; the gradient is converted back to the input's dtype.
+
+    A cast to an integer or bool dtype is not differentiable: the result is a
+    constant (as in PyTorch).
+    """
     x = as_tensor(x)
-    if np.dtype(dtype) == x.dtype:
+    dtype = np.dtype(dtype)
+    if dtype == x.dtype:
         return x
-    return Cast.apply(x, np.dtype(dtype))
+    if not backend.is_float(dtype):
+        return Tensor(x.data.astype(dtype))
+    return Cast.apply(x, dtype)

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from treino import backend
 from treino.autograd import Function, Tensor, unbroadcast
-from treino.ops._util import as_tensor
+from treino.ops._util import common_float
 
 
 def _swap(a):
@@ -33,12 +32,14 @@ class MatMul(Function):
         x, y = self.saved
         nx, ny = self.needs_input_grad
         # 1-D operands behave as a row (left) or a column (right) vector.
+        # G gets the matching unit axes back: the column's first, so that a
+        # 1-D · 1-D product (G a scalar) becomes a (1, 1) matrix.
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
-        if x.ndim == 1:
-            g = np.expand_dims(g, -2)
         if y.ndim == 1:
             g = np.expand_dims(g, -1)
+        if x.ndim == 1:
+            g = np.expand_dims(g, -2)
         gx = gy = None
         if nx:
             gx = unbroadcast(np.matmul(g, _swap(y2)), x2.shape).reshape(x.shape)
@@ -83,12 +84,28 @@ def _check_matmul(op: str, xs: tuple, ys: tuple) -> None:
             f"{op}: cannot multiply shapes {xs} and {ys}: the inner dimensions "
             f"{inner_x} and {inner_y} must be equal"
         )
+    try:
+        np.broadcast_shapes(xs[:-2], ys[:-2])
+    except ValueError:
+        raise ValueError(
+            f"{op}: cannot multiply shapes {xs} and {ys}: the batch dimensions "
+            f"{xs[:-2]} and {ys[:-2]} do not broadcast"
+        ) from None
 
 
 def matmul(x, y) -> Tensor:
-    """Matrix product ``x @ y`` (NumPy semantics: batched, 1-D as vectors)."""
-    x, y = as_tensor(x), as_tensor(y)
-    backend.result_float_dtype("matmul", x.dtype, y.dtype)
+    """Matrix product ``x @ y`` (NumPy semantics: batched, 1-D as vectors).
+
+    Example:
+        >>> import treino
+        >>> a = treino.tensor([[1.0, 2.0]], requires_grad=True)
+        >>> w = treino.tensor([[3.0], [4.0]])
+        >>> y = a @ w
+        >>> y.backward()
+        >>> y.data, a.grad
+        (array([[11.]], dtype=float32), array([[3., 4.]], dtype=float32))
+    """
+    x, y = common_float("matmul", (x, y))
     _check_matmul("matmul", x.shape, y.shape)
     return MatMul.apply(x, y)
 
@@ -99,24 +116,22 @@ def linear(x, kernel, bias=None) -> Tensor:
     Args:
         x: input of shape ``(..., in)``.
         kernel: weights of shape ``(in, out)``.
-        bias: optional ``(out,)``.
+        bias: optional ``(out,)``. Defaults to None.
     """
-    x, kernel = as_tensor(x), as_tensor(kernel)
-    dtypes = [x.dtype, kernel.dtype]
-    if bias is not None:
-        bias = as_tensor(bias)
-        dtypes.append(bias.dtype)
-        if bias.shape != (kernel.shape[-1],):
-            raise ValueError(
-                f"linear: bias must have shape ({kernel.shape[-1]},) to match the kernel "
-                f"{kernel.shape}; received {bias.shape}"
-            )
-    backend.result_float_dtype("linear", *dtypes)
+    if bias is None:
+        x, kernel = common_float("linear", (x, kernel))
+    else:
+        x, kernel, bias = common_float("linear", (x, kernel, bias))
     if kernel.ndim != 2:
         raise ValueError(f"linear: kernel must be 2-D (in, out); received shape {kernel.shape}")
+    if bias is not None and bias.shape != (kernel.shape[-1],):
+        raise ValueError(
+            f"linear: bias must have shape ({kernel.shape[-1]},) to match the kernel "
+            f"{kernel.shape}; received {bias.shape}"
+        )
     if x.ndim == 0 or x.shape[-1] != kernel.shape[0]:
         raise ValueError(
-            f"linear: expected input with last dimension {kernel.shape[0]} "
-            f"(shape (..., {kernel.shape[0]})); received shape {x.shape}"
+            f"linear: cannot apply a kernel of shape {kernel.shape} to input of shape "
+            f"{x.shape}: expected input shape (..., {kernel.shape[0]})"
         )
     return Linear.apply(x, kernel, bias)

@@ -15,7 +15,7 @@ import numpy as np
 
 from treino import backend
 from treino.autograd import Function, Tensor
-from treino.ops._util import as_tensor
+from treino.ops._util import as_tensor, common_float
 
 
 class SoftmaxCrossEntropy(Function):
@@ -34,7 +34,9 @@ class SoftmaxCrossEntropy(Function):
             self.save_for_backward(log_p, labels)
             return -np.squeeze(picked, axis=axis)
         self.save_for_backward(log_p, labels)
-        return -np.sum(labels * log_p, axis=axis)
+        # A class with zero probability mass contributes 0 even when its logit
+        # is −inf (0 · −∞ would be NaN).
+        return -np.sum(labels * np.where(labels == 0, 0, log_p), axis=axis)
 
     def backward(self, g):
         log_p, labels = self.saved
@@ -135,29 +137,39 @@ def softmax_cross_entropy(logits, labels, axis: int = -1) -> Tensor:
     Returns:
         The loss of each sample, shape ``(N,)``.
     """
+    op = "softmax_cross_entropy"
     logits = as_tensor(logits)
+    if logits.ndim == 0 or not backend.is_float(logits.dtype):
+        raise ValueError(
+            f"{op}: expected float logits with a class axis; received shape {logits.shape} "
+            f"and dtype {logits.dtype}"
+        )
+    if not -logits.ndim <= axis < logits.ndim:
+        raise ValueError(f"{op}: axis {axis} is out of range for logits of shape {logits.shape}")
     axis = int(axis) % logits.ndim
     label_shape = np.shape(labels.data if isinstance(labels, Tensor) else labels)
     if label_shape == logits.shape:  # one-hot or soft labels
-        labels = labels if isinstance(labels, Tensor) else Tensor(labels, dtype=logits.dtype)
-        backend.result_float_dtype("softmax_cross_entropy", logits.dtype, labels.dtype)
+        if not isinstance(labels, Tensor):
+            labels = Tensor(labels, dtype=logits.dtype)
+        logits, labels = common_float(op, (logits, labels))
         return SoftmaxCrossEntropy.apply(logits, labels, axis, False)
-    sparse = _sparse_labels("softmax_cross_entropy", labels, logits, axis)
+    sparse = _sparse_labels(op, labels, logits, axis)
     return SoftmaxCrossEntropy.apply(logits, sparse, axis, True)
 
 
 def sigmoid_binary_cross_entropy(logits, labels) -> Tensor:
     """Binary cross-entropy between ``sigmoid(logits)`` and ``labels`` in [0, 1], elementwise."""
+    op = "sigmoid_binary_cross_entropy"
     logits = as_tensor(logits)
-    if isinstance(labels, Tensor):
-        backend.result_float_dtype("sigmoid_binary_cross_entropy", logits.dtype, labels.dtype)
-    else:
+    if not backend.is_float(logits.dtype):
+        raise ValueError(f"{op}: expected float logits; received dtype {logits.dtype}")
+    if not isinstance(labels, Tensor):
         labels = Tensor(labels, dtype=logits.dtype)
     if labels.shape != logits.shape:
         raise ValueError(
-            f"sigmoid_binary_cross_entropy: labels shape {labels.shape} does not match "
-            f"logits shape {logits.shape}"
+            f"{op}: labels shape {labels.shape} does not match logits shape {logits.shape}"
         )
+    logits, labels = common_float(op, (logits, labels))
     return SigmoidBinaryCrossEntropy.apply(logits, labels)
 
 
@@ -176,9 +188,19 @@ def dropout(x, rate: float, training: bool = True, seed=None, noise_shape=None) 
     x = as_tensor(x)
     if not 0 <= rate < 1:
         raise ValueError(f"dropout: rate must be in [0, 1); received rate={rate}")
+    shape = None
+    if noise_shape is not None:
+        noise_shape = tuple(noise_shape)
+        if len(noise_shape) != x.ndim or any(
+            n is not None and n not in (1, d) for n, d in zip(noise_shape, x.shape, strict=True)
+        ):
+            raise ValueError(
+                f"dropout: noise_shape {noise_shape} must have one entry per axis of the "
+                f"input {x.shape}, each None, 1 or the axis' size"
+            )
+        shape = tuple(d if n is None else int(n) for n, d in zip(noise_shape, x.shape, strict=True))
     if not training or rate == 0:
         return x
-    shape = None if noise_shape is None else tuple(
-        x.shape[i] if n is None else n for i, n in enumerate(noise_shape)
-    )
+    if not backend.is_float(x.dtype):
+        raise TypeError(f"dropout: expected a float tensor; received dtype {x.dtype}")
     return Dropout.apply(x, float(rate), backend.make_rng(seed), shape)

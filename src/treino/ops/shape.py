@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from treino.autograd import Function, Tensor
-from treino.ops._util import as_tensor, normalize_axis
+from treino.ops._util import as_tensor, common_float, normalize_axis
 
 
 class Reshape(Function):
@@ -17,13 +17,7 @@ class Reshape(Function):
 
     def forward(self, x, shape):
         self.shape = x.shape
-        try:
-            return x.reshape(shape)
-        except ValueError:
-            raise ValueError(
-                f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} values) "
-                f"into shape {tuple(shape)}"
-            ) from None
+        return x.reshape(shape)
 
     def backward(self, g):
         return g.reshape(self.shape), None
@@ -65,7 +59,8 @@ class Concatenate(Function):
     def backward(self, g):
         cuts = np.cumsum(self.sizes)[:-1]
         parts = np.split(g, cuts, axis=self.axis)
-        return tuple(p if need else None for p, need in zip(parts, self.needs_input_grad))
+        needs = self.needs_input_grad
+        return tuple(p if need else None for p, need in zip(parts, needs, strict=True))
 
 
 class Stack(Function):
@@ -77,7 +72,8 @@ class Stack(Function):
 
     def backward(self, g):
         parts = np.moveaxis(g, self.axis, 0)
-        return tuple(p if need else None for p, need in zip(parts, self.needs_input_grad))
+        needs = self.needs_input_grad
+        return tuple(p if need else None for p, need in zip(parts, needs, strict=True))
 
 
 class GetItem(Function):
@@ -111,7 +107,8 @@ class Pad(Function):
     """z = x with zeros around it.  ∂L/∂x = the central slice of G."""
 
     def forward(self, x, pad_width, value):
-        self.slices = tuple(slice(lo, lo + n) for (lo, _), n in zip(pad_width, x.shape))
+        pairs = zip(pad_width, x.shape, strict=True)
+        self.slices = tuple(slice(lo, lo + n) for (lo, _), n in pairs)
         return np.pad(x, pad_width, constant_values=value)
 
     def backward(self, g):
@@ -139,13 +136,35 @@ def _plain_index(index):
 
 def reshape(x, shape) -> Tensor:
     """A tensor with the same values in a new ``shape`` (one ``-1`` allowed)."""
+    x = as_tensor(x)
     shape = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
-    return Reshape.apply(as_tensor(x), shape)
+    known = [int(n) for n in shape if n != -1]
+    size = int(np.prod(known))
+    fits = (
+        shape.count(-1) <= 1
+        and all(n >= 0 for n in known)
+        and (size == x.size if -1 not in shape else (size > 0 and x.size % size == 0))
+    )
+    if not fits:
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} values) "
+            f"into shape {shape}"
+        )
+    return Reshape.apply(x, shape)
 
 
 def transpose(x, axes=None) -> Tensor:
-    """Permute axes (reverse them when ``axes`` is None)."""
-    return Transpose.apply(as_tensor(x), None if axes is None else tuple(axes))
+    """Permute axes (reverse them when ``axes`` is None; negative axes allowed)."""
+    x = as_tensor(x)
+    if axes is not None:
+        given = tuple(axes)
+        axes = tuple(int(a) % x.ndim if -x.ndim <= a < x.ndim else None for a in given)
+        if len(axes) != x.ndim or sorted(a for a in axes if a is not None) != list(range(x.ndim)):
+            raise ValueError(
+                f"transpose: axes {given} are not a permutation of the {x.ndim} axes of a "
+                f"tensor of shape {x.shape}"
+            )
+    return Transpose.apply(x, axes)
 
 
 def broadcast_to(x, shape) -> Tensor:
@@ -155,10 +174,12 @@ def broadcast_to(x, shape) -> Tensor:
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
     """Join tensors along an existing ``axis``."""
-    tensors = [as_tensor(t) for t in tensors]
+    tensors = common_float("concatenate", tensors)
     if not tensors:
         raise ValueError("concatenate: expected at least one tensor; received none")
     ndim = tensors[0].ndim
+    if ndim == 0:
+        raise ValueError("concatenate: cannot join 0-d tensors along an axis; use stack")
     (axis,) = normalize_axis(axis, ndim)
     for t in tensors[1:]:
         others = [d for i, d in enumerate(t.shape) if i != axis]
@@ -173,7 +194,7 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
 
 def stack(tensors, axis: int = 0) -> Tensor:
     """Stack equally shaped tensors along a new ``axis``."""
-    tensors = [as_tensor(t) for t in tensors]
+    tensors = common_float("stack", tensors)
     if not tensors:
         raise ValueError("stack: expected at least one tensor; received none")
     shapes = {t.shape for t in tensors}
