@@ -215,7 +215,14 @@ class Tensor:
 
     __array_priority__ = 1000  # ndarray ⊕ Tensor dispatches to Tensor's reflected op
     __slots__ = (
-        "data", "grad", "requires_grad", "name", "_ctx", "_retains_grad", "_logits", "__weakref__"
+        "data",
+        "grad",
+        "requires_grad",
+        "name",
+        "_ctx",
+        "_retains_grad",
+        "_logits",
+        "__weakref__",
     )
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, name: str | None = None):
@@ -319,9 +326,7 @@ class Tensor:
         else:
             grad = _to_array(grad, self.dtype)
             if grad.shape != self.shape:
-                raise ValueError(
-                    f"backward: grad has shape {grad.shape}, expected {self.shape}"
-                )
+                raise ValueError(f"backward: grad has shape {grad.shape}, expected {self.shape}")
         grads = {id(self): grad}
         for node in reversed(_topological_order(self)):
             g = grads.pop(id(node), None)
@@ -350,14 +355,12 @@ class Tensor:
                     f"backward: '{ctx.name}' returned {len(in_grads)} gradients for "
                     f"{len(ctx.parents)} inputs (return None for an input that needs none)"
                 )
-            for parent, needed, pg in zip(
-                ctx.parents, ctx.needs_input_grad, in_grads, strict=True
-            ):
+            for parent, needed, pg in zip(ctx.parents, ctx.needs_input_grad, in_grads, strict=True):
                 if not needed or pg is None:
                     continue
-                if pg.shape != parent.shape:  # would otherwise broadcast silently
+                if np.shape(pg) != parent.shape:  # would otherwise broadcast silently
                     raise RuntimeError(
-                        f"backward: '{ctx.name}' returned a gradient of shape {pg.shape} "
+                        f"backward: '{ctx.name}' returned a gradient of shape {np.shape(pg)} "
                         f"for an input of shape {parent.shape}"
                     )
                 key = id(parent)
@@ -405,4 +408,3 @@ def as_tensor(x, like: Tensor | None = None) -> Tensor:
     if like is not None and not isinstance(x, np.ndarray) and backend.is_float(like.dtype):
         return Tensor(x, dtype=like.dtype)
     return Tensor(x)
-

@@ -285,10 +285,13 @@ class Layer:
 
     @property
     def losses(self) -> list:
-        """Penalties to add to the loss: weight regularizers and the last call's activity terms."""
-        out = []
+        """Penalties to add to the loss: weight regularizers and the last call's activity terms.
+
+        As in Keras, only *trainable* weights are penalised: a frozen layer's
+        penalty would be a constant that no step can reduce.
+        """
+        out = [w.regularizer(w) for w in self.trainable_weights if w.regularizer is not None]
         for layer in self._all_layers():
-            out.extend(w.regularizer(w) for w in layer._own_weights if w.regularizer is not None)
             out.extend(layer._activity_losses)
         return out
 
@@ -352,6 +355,10 @@ class Layer:
         return KerasTensor(out_shape, self.dtype, self, inputs)
 
     def _convert_inputs(self, inputs):
+        if isinstance(inputs, list | tuple) and not any(
+            isinstance(leaf, Tensor | np.ndarray) for leaf in _flatten(inputs)
+        ):  # nested Python numbers ([[1.0, 2.0]]) are one input, not a list of inputs
+            return self._convert_input(inputs)
         return _map(self._convert_input, inputs)
 
     def _convert_input(self, x) -> Tensor:
@@ -429,16 +436,22 @@ class InputLayer(Layer):
         dtype: the input dtype; defaults to floatx.
         batch_shape: alternatively, the full shape including the batch axis.
         name: optional name.
+
+    ``input_shape=`` and ``batch_input_shape=`` (the Keras 2 names) are accepted too.
     """
 
     def __init__(self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None,
                  **kwargs):  # fmt: skip
+        # Keras 2 spellings, still accepted by Keras 3
+        shape = kwargs.pop("input_shape", shape)
+        batch_shape = kwargs.pop("batch_input_shape", batch_shape)
         if shape is None and batch_shape is None:
             raise ValueError("InputLayer: pass shape=(…) (one sample) or batch_shape=(batch, …)")
         if batch_shape is None:
             shape = (shape,) if isinstance(shape, int) else tuple(shape)
             batch_shape = (batch_size, *shape)
-        kwargs.pop("sparse", None)
+        if kwargs.pop("sparse", None):
+            raise ValueError("InputLayer: sparse inputs are not supported; pass dense arrays")
         super().__init__(name=name, dtype=dtype, **kwargs)
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.input_spec = InputSpec(

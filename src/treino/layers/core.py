@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import numbers
+import warnings
 
 import numpy as np
 
 from treino import activations, initializers, ops, regularizers
+from treino.autograd import Tensor
 from treino.layers.base import InputSpec, Layer
 
 
@@ -126,7 +129,7 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(rate, int | float) or not 0 <= rate < 1:
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
             raise ValueError(f"Dropout: rate must be a number in [0, 1); received rate={rate!r}")
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
@@ -178,17 +181,25 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        self.target_shape = tuple(int(d) for d in target_shape)
-        if sum(d == -1 for d in self.target_shape) > 1:
-            raise ValueError(f"Reshape: at most one -1 in target_shape; received {target_shape}")
+        target = (target_shape,) if isinstance(target_shape, int) else tuple(target_shape)
+        if (
+            any(isinstance(d, bool) or not isinstance(d, int | np.integer) for d in target)
+            or any(d == 0 or d < -1 for d in target)
+            or sum(d == -1 for d in target) > 1
+        ):
+            raise ValueError(
+                "Reshape: target_shape must hold positive integers and at most one -1; "
+                f"received target_shape={target_shape!r}"
+            )
+        self.target_shape = tuple(int(d) for d in target)
 
     def _resolved(self, input_shape) -> tuple:
         known = math.prod(d for d in self.target_shape if d != -1)
-        if any(d is None for d in input_shape[1:]):
-            return self.target_shape
+        if any(d is None for d in input_shape[1:]):  # symbolic: the -1 size is not known yet
+            return tuple(None if d == -1 else d for d in self.target_shape)
         size = math.prod(input_shape[1:])
         if -1 in self.target_shape:
-            if known == 0 or size % known:
+            if size % known:
                 raise ValueError(f"Reshape '{self.name}': cannot reshape input of shape "
                                  f"{input_shape} to {self.target_shape}")  # fmt: skip
             return tuple(size // known if d == -1 else d for d in self.target_shape)
@@ -213,7 +224,7 @@ class Reshape(Layer):
 
 
 class Embedding(Layer):
-    """Maps integer ids to dense vectors: ``y = E[ids]``, ``E`` of shape ``(input_dim, output_dim)``.
+    """Maps integer ids to vectors: ``y = E[ids]``, with ``E`` of shape ``(input_dim, output_dim)``.
 
     A lookup is a one-hot vector times ``E``, so ``∂L/∂E`` adds each output's
     gradient into the row it came from (rows used twice get both). The course
@@ -225,13 +236,19 @@ class Embedding(Layer):
         embeddings_initializer: defaults to ``"uniform"`` (U(−0.05, 0.05), as Keras).
         embeddings_regularizer: optional penalty on ``E``.
         mask_zero: id 0 is padding; :meth:`compute_mask` marks it.
+
+    Input shape: integer ids of any shape ``(batch, …)``. Output shape:
+    ``(batch, …, output_dim)``. Ids outside ``[0, input_dim)`` raise (they would
+    otherwise wrap around silently, as NumPy indexing does for negatives).
     """
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer="uniform",
                  embeddings_regularizer=None, mask_zero: bool = False, **kwargs):  # fmt: skip
+        if kwargs.pop("input_length", None) is not None:  # Keras 2 argument, ignored by Keras 3
+            warnings.warn("Embedding: the argument `input_length` is deprecated; remove it")
         super().__init__(**kwargs)
         for arg, value in (("input_dim", input_dim), ("output_dim", output_dim)):
-            if not isinstance(value, int | np.integer) or value <= 0:
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
                 raise ValueError(f"Embedding: {arg} must be a positive integer; received {value!r}")
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
@@ -245,11 +262,11 @@ class Embedding(Layer):
         )  # fmt: skip
 
     def _convert_input(self, x):
-        ids = np.asarray(x.data if hasattr(x, "data") else x)
+        ids = np.asarray(x.data if isinstance(x, Tensor) else x)
         if ids.dtype.kind == "f":
             if not np.all(np.isfinite(ids)) or np.any(ids != np.round(ids)):
-                raise TypeError(f"Embedding '{self.name}': expected integer ids; received "
-                                f"{ids.dtype} values with fractions or NaN")  # fmt: skip
+                raise ValueError(f"Embedding '{self.name}': expected integer ids; received "
+                                 f"{ids.dtype} values with a fractional part or NaN")  # fmt: skip
             ids = ids.astype(np.int64)
         elif ids.dtype.kind not in "iu":
             raise TypeError(
@@ -270,7 +287,7 @@ class Embedding(Layer):
         """Boolean mask, False where the id is the padding id 0 (None without ``mask_zero``)."""
         if not self.mask_zero:
             return None
-        return np.asarray(inputs.data if hasattr(inputs, "data") else inputs) != 0
+        return np.asarray(inputs.data if isinstance(inputs, Tensor) else inputs) != 0
 
     def compute_output_shape(self, input_shape):
         return (*input_shape, self.output_dim)

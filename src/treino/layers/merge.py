@@ -22,12 +22,16 @@ class _Merge(Layer):
             )
         return list(inputs)
 
+    def _convert_inputs(self, inputs):
+        return [self._convert_input(x) for x in inputs]
+
     def build(self, input_shape) -> None:
         self._require_list(input_shape)
         self._check_shapes(input_shape)
 
     def __call__(self, inputs, training=None, **kwargs):
-        shapes = [tuple(t.shape) for t in self._require_list(inputs)]
+        shapes = [tuple(t.shape) if hasattr(t, "shape") else np.shape(t)
+                  for t in self._require_list(inputs)]  # fmt: skip
         self._check_shapes(shapes)
         return super().__call__(inputs, training=training, **kwargs)
 
@@ -46,21 +50,31 @@ class Add(_Merge):
     """
 
     def _check_shapes(self, shapes) -> None:
-        try:
-            functools.reduce(np.broadcast_shapes, [tuple(1 if d is None else d for d in s)
-                                                  for s in shapes])  # fmt: skip
-        except ValueError:
-            raise ValueError(
-                f"Add '{self.name}': inputs must have the same (or broadcastable) shapes; "
-                f"received {[tuple(s) for s in shapes]}"
-            ) from None
+        self._output_shape(shapes)
+
+    def _output_shape(self, shapes) -> tuple:
+        """NumPy broadcasting of the input shapes, with ``None`` (unknown) sizes."""
+        ndim = max(len(s) for s in shapes)
+        out = []
+        for axis in range(-ndim, 0):
+            sizes = {s[axis] for s in shapes if len(s) >= -axis}
+            known = {d for d in sizes if d is not None and d != 1}
+            if len(known) > 1:
+                raise ValueError(
+                    f"Add '{self.name}': inputs must have the same (or broadcastable) shapes; "
+                    f"received {[tuple(s) for s in shapes]}"
+                )
+            if known:
+                out.append(known.pop())
+            else:
+                out.append(None if None in sizes else 1)
+        return tuple(out)
 
     def call(self, inputs):
         return functools.reduce(ops.add, inputs)
 
     def compute_output_shape(self, input_shape):
-        longest = max(input_shape, key=len)
-        return tuple(longest)
+        return self._output_shape(input_shape)
 
 
 class Concatenate(_Merge):

@@ -11,8 +11,6 @@ over the features of each sample, independent of the batch.
 
 from __future__ import annotations
 
-import numpy as np
-
 from treino import initializers, ops, regularizers
 from treino.layers.base import InputSpec, Layer
 
@@ -63,17 +61,18 @@ class _Normalization(Layer):
             shape[a] = param.shape[axes.index(a)]
         return ops.reshape(param, shape) if tuple(shape) != param.shape else param
 
-    def _build_affine(self, input_shape) -> None:
+    def _build_affine(self, input_shape, center: bool, scale: bool) -> None:
+        """Create γ (when ``scale``) and β (when ``center``) over the normalised axes."""
         shape = self._param_shape(input_shape)
         if any(d is None for d in shape):
             raise ValueError(f"{type(self).__name__} '{self.name}': the normalised axes must have "
                              f"a known size; received input shape {input_shape}")  # fmt: skip
         self.gamma = (self.add_weight("gamma", shape, self.gamma_initializer,
                                       regularizer=self.gamma_regularizer)
-                      if self.scale else None)  # fmt: skip
+                      if scale else None)  # fmt: skip
         self.beta = (self.add_weight("beta", shape, self.beta_initializer,
                                      regularizer=self.beta_regularizer)
-                     if self.center else None)  # fmt: skip
+                     if center else None)  # fmt: skip
         axes = self._axes(len(input_shape))
         self.input_spec = InputSpec(ndim=len(input_shape), axes={a: input_shape[a] for a in axes})
 
@@ -126,6 +125,16 @@ class BatchNormalization(_Normalization):
         beta_regularizer, gamma_regularizer: optional penalties.
 
     Weights (in order): gamma, beta, moving_mean, moving_variance.
+
+    Example:
+        >>> import numpy as np
+        >>> layer = BatchNormalization(dtype="float64")
+        >>> x = np.array([[1.0, 10.0], [3.0, 30.0]])
+        >>> layer(x, training=True).numpy().round(4)  # (x − μ) / √(σ² + ε), per column
+        array([[-0.9995, -1.    ],
+               [ 0.9995,  1.    ]])
+        >>> layer.moving_mean.numpy()  # 0.99 · 0 + 0.01 · μ
+        array([0.02, 0.2 ])
     """
 
     def __init__(self, axis=-1, momentum: float = 0.99, epsilon: float = 1e-3,
@@ -142,7 +151,7 @@ class BatchNormalization(_Normalization):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
 
     def build(self, input_shape) -> None:
-        self._build_affine(input_shape)
+        self._build_affine(input_shape, self.center, self.scale)
         shape = self._param_shape(input_shape)
         self.moving_mean = self.add_weight("moving_mean", shape, self.moving_mean_initializer,
                                            trainable=False)  # fmt: skip
@@ -193,33 +202,36 @@ class LayerNormalization(_Normalization):
         center, scale: learn β and γ. Default True.
         beta_initializer, gamma_initializer: default ``"zeros"`` and ``"ones"``.
         beta_regularizer, gamma_regularizer: optional penalties.
-        rms_scaling: divide by the root mean square instead (RMSNorm: no centring,
-            no β). Defaults to False.
+        rms_scaling: RMSNorm instead: ``y = γ · x / √(mean(x²) + ε)`` — no centring,
+            so ``center`` and ``scale`` are ignored (γ is always learned, β never),
+            as in Keras. Defaults to False. This is the documented formula, the
+            same as ``torch.nn.RMSNorm``; Keras 3's own code divides by the
+            variance instead (keras-team/keras#21234).
+
+    Weights (in order): gamma, beta (each only when used).
     """
 
     def __init__(self, axis=-1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  rms_scaling: bool = False, beta_initializer="zeros", gamma_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, **kwargs):  # fmt: skip
-        super().__init__(axis, epsilon, center and not rms_scaling, scale, beta_initializer,
-                         gamma_initializer, beta_regularizer, gamma_regularizer, **kwargs)  # fmt: skip
+        super().__init__(axis, epsilon, center, scale, beta_initializer, gamma_initializer,
+                         beta_regularizer, gamma_regularizer, **kwargs)  # fmt: skip
         self.rms_scaling = bool(rms_scaling)
-        self._center_arg = bool(center)
 
     def build(self, input_shape) -> None:
-        self._build_affine(input_shape)
+        rms = self.rms_scaling
+        self._build_affine(input_shape, center=self.center and not rms, scale=self.scale or rms)
 
     def call(self, inputs):
         ndim = inputs.ndim
         axes = self._axes(ndim)
         gamma, beta = self._affine(ndim)
-        if self.rms_scaling:
+        if self.rms_scaling:  # x / √(mean(x²) + ε), the mean square taken as the "variance"
             mean_square = ops.mean(ops.square(inputs), axis=axes, keepdims=True)
-            return _normalize(inputs, np.zeros((), inputs.dtype), mean_square, gamma, None,
-                              self.epsilon)  # fmt: skip
+            return inputs / ops.sqrt(mean_square + self.epsilon) * gamma
         mean = ops.mean(inputs, axis=axes, keepdims=True)
         variance = ops.var(inputs, axis=axes, keepdims=True)
         return _normalize(inputs, mean, variance, gamma, beta, self.epsilon)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "center": self._center_arg,
-                "rms_scaling": self.rms_scaling}  # fmt: skip
+        return {**super().get_config(), "rms_scaling": self.rms_scaling}

@@ -293,7 +293,8 @@ def prepare(
             use the logits behind a softmax / sigmoid output; None otherwise.
         from_logits: whether the user declared ``y_pred`` to be logits.
         axis: the class axis (for recognising a softmax output).
-        hint: appended to the shape-mismatch message.
+        hint: appended to the shape-mismatch message when y_true has the shape
+            of y_pred without its last axis (class indices for one-hot scores).
 
     Returns:
         ``(y_true, y_pred, logits)``: two Tensors of the same shape and float
@@ -304,38 +305,46 @@ def prepare(
     return _align(loss_name, y_true, y_pred, logits, hint)
 
 
-def _align(loss_name, y_true, y_pred, logits, hint):
-    """Keras's ``squeeze_or_expand_to_same_rank``, then require equal shapes.
+def squeeze_or_expand(y_true: Tensor, y_pred: Tensor, logits: Tensor | None = None) -> tuple:
+    """Keras's ``squeeze_or_expand_to_same_rank``: align a trailing axis of size 1.
 
-    Only a trailing axis of size 1 may differ: ``(N,)`` targets for ``(N, 1)``
-    predictions (a Dense(1) output) and the reverse. Anything else is an error
-    rather than a broadcast: ``(N,) − (N, 1)`` would silently build an N×N matrix.
+    ``(N,)`` targets against ``(N, 1)`` predictions (a Dense(1) output) become
+    ``(N, 1)``; ``(N, T)`` against ``(N, T, 1)`` lose the predictions' last axis.
+    ``logits`` (the ones behind ``y_pred``) are reshaped along with ``y_pred``.
     """
-    shapes = (y_true.shape, y_pred.shape)
     if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
         if y_pred.ndim == 1:
-            y_pred, logits = _expand(y_pred), _expand(logits)
+            y_pred, logits = ops.expand_dims(y_pred, -1), _maybe(ops.expand_dims, logits)
         else:
             y_true = ops.squeeze(y_true, -1)
     elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
         if y_true.ndim == 1:
             y_true = ops.expand_dims(y_true, -1)
         else:
-            y_pred, logits = ops.squeeze(y_pred, -1), _squeeze(logits)
+            y_pred, logits = ops.squeeze(y_pred, -1), _maybe(ops.squeeze, logits)
+    return y_true, y_pred, logits
+
+
+def _maybe(op, x):
+    return None if x is None else op(x, -1)
+
+
+def _align(loss_name, y_true, y_pred, logits, hint):
+    """:func:`squeeze_or_expand`, then require equal shapes.
+
+    Anything but a trailing axis of size 1 is an error rather than a broadcast:
+    ``(N,) − (N, 1)`` would silently build an N×N matrix.
+    """
+    shapes = (y_true.shape, y_pred.shape)
+    y_true, y_pred, logits = squeeze_or_expand(y_true, y_pred, logits)
     if y_true.shape != y_pred.shape:
+        if shapes[0] != shapes[1][:-1]:
+            hint = ""
         raise ValueError(
             f"{loss_name}: y_true and y_pred must have the same shape; received "
             f"y_true.shape={shapes[0]} and y_pred.shape={shapes[1]}{hint}"
         )
     return y_true, y_pred, logits
-
-
-def _expand(x):
-    return None if x is None else ops.expand_dims(x, -1)
-
-
-def _squeeze(x):
-    return None if x is None else ops.squeeze(x, -1)
 
 
 def prepare_sparse(

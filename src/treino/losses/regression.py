@@ -345,9 +345,7 @@ class Huber(BuiltinLoss):
         2.0625
     """
 
-    def __init__(
-        self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None
-    ):
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.delta = _check_delta("Huber", delta)
 

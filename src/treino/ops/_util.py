@@ -8,7 +8,7 @@ from treino import backend
 from treino.autograd import Tensor
 
 
-def constant_like(value, like: Tensor):
+def constant_like(value, like: Tensor, op: str = "tensor"):
     """A non-tensor operand, converted so it cannot change ``like``'s dtype.
 
     Python scalars stay Python scalars (NumPy keeps the array's dtype for them);
@@ -20,8 +20,8 @@ def constant_like(value, like: Tensor):
         return value
     array = np.asarray(value)
     if array.dtype.kind in "OUSc":
-        raise TypeError(f"expected numbers; received dtype {array.dtype}")
-    if backend.is_float(like.dtype) and array.dtype.kind in "fiub":
+        raise TypeError(f"{op}: expected numbers; received dtype {array.dtype}")
+    if like.dtype.kind == "f" and array.dtype.kind in "fiub":
         array = array.astype(like.dtype, copy=False)
     return array
 
@@ -36,44 +36,73 @@ def common_float(op: str, values) -> list:
     int64 ⊕ float32 in float64.
     """
     values = list(values)
-    like = next((v for v in values if isinstance(v, Tensor) and backend.is_float(v.dtype)), None)
+    like = next((v for v in values if isinstance(v, Tensor) and v.dtype.kind == "f"), None)
     tensors = [
-        v if isinstance(v, Tensor) else Tensor(v if like is None else constant_like(v, like))
+        v if isinstance(v, Tensor) else Tensor(v if like is None else constant_like(v, like, op))
         for v in values
     ]
     dtypes = [t.dtype for t in tensors]
-    if not any(backend.is_float(d) for d in dtypes):
+    if like is None or all(d == like.dtype for d in dtypes):  # the common case, cheaply
         return tensors
     target = backend.result_float_dtype(op, *dtypes)
-    return [t if backend.is_float(t.dtype) else Tensor(t.data.astype(target)) for t in tensors]
+    return [t if t.dtype.kind == "f" else Tensor(t.data.astype(target)) for t in tensors]
 
 
 def binary_operands(op: str, x, y) -> tuple:
     """Check and convert the two operands of a binary op (see the dtype policy)."""
     if isinstance(x, Tensor):
-        if isinstance(y, Tensor):
-            return tuple(common_float(op, (x, y)))
-        return x, constant_like(y, x)
+        if not isinstance(y, Tensor):
+            return x, constant_like(y, x, op)
+        if x.dtype == y.dtype:
+            return x, y
+        x, y = common_float(op, (x, y))
+        return x, y
     if isinstance(y, Tensor):
-        return constant_like(x, y), y
-    return tuple(common_float(op, (Tensor(x), Tensor(y))))
+        return constant_like(x, y, op), y
+    x, y = common_float(op, (Tensor(x), Tensor(y)))
+    return x, y
+
+
+def check_broadcast(op: str, *shapes) -> tuple:
+    """The broadcast shape of ``shapes``, or a ValueError naming ``op`` and the shapes."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = " and ".join(str(tuple(s)) for s in shapes)
+        raise ValueError(f"{op}: shapes {listed} cannot be broadcast together") from None
+
+
+def apply_elementwise(function, op: str, *operands) -> Tensor:
+    """``function.apply(*operands)``, turning NumPy's broadcasting error into one naming ``op``.
+
+    The shapes are checked only when the forward fails, so the common case pays
+    nothing; nothing has been recorded at that point.
+    """
+    try:
+        return function.apply(*operands)
+    except ValueError:
+        check_broadcast(op, *(np.shape(o) for o in operands))
+        raise
 
 
 def as_tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def normalize_axis(axis, ndim: int) -> tuple:
-    """``axis`` (None, int or tuple, negatives allowed) as a sorted tuple of non-negative ints."""
+def normalize_axis(axis, ndim: int, op: str = "axis") -> tuple:
+    """``axis`` (None, int or tuple, negatives allowed) as a sorted tuple of non-negative ints.
+
+    A 0-d tensor accepts axis 0 or −1 (as PyTorch) and has no axes to reduce.
+    """
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
         out.append(int(a) % max(ndim, 1))
-    return tuple(sorted(set(out)))
+    return tuple(sorted(set(out))) if ndim else ()
 
 
 def expand_reduced(grad, shape: tuple, axes: tuple, keepdims: bool):

@@ -11,7 +11,7 @@ import numpy as np
 
 from treino import backend
 from treino.autograd import Function, Tensor, unbroadcast
-from treino.ops._util import as_tensor, binary_operands
+from treino.ops._util import apply_elementwise, as_tensor, binary_operands
 
 # --------------------------------------------------------------- binary ops
 
@@ -76,7 +76,11 @@ class Divide(Function):
 
 
 class Power(Function):
-    """z = xᵖ.  ∂L/∂x = G · p · xᵖ⁻¹ ;  ∂L/∂p = G · xᵖ · ln x (for x > 0)."""
+    """z = xᵖ.  ∂L/∂x = G · p · xᵖ⁻¹ ;  ∂L/∂p = G · xᵖ · ln x (for x > 0).
+
+    Where p = 0, z = 1 is constant and ∂L/∂x = 0, also at x = 0 (as PyTorch),
+    rather than 0 · 0⁻¹ = NaN.
+    """
 
     def forward(self, x, p):
         z = x**p
@@ -86,7 +90,16 @@ class Power(Function):
     def backward(self, g):
         x, p, z = self.saved
         nx, np_ = self.needs_input_grad
-        gx = unbroadcast(g * p * x ** (p - 1), np.shape(x)) if nx else None
+        gx = None
+        if nx:
+            if np.ndim(p) == 0 and p == 0:
+                gx = np.zeros_like(x)
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    slope = p * x ** (p - 1)
+                if np.ndim(p) and x.size and np.any(p == 0):
+                    slope = np.where(p == 0, 0, slope)
+                gx = unbroadcast(g * slope, np.shape(x))
         gp = None
         if np_:  # x may be a Python number (2 ** t): take its log in the output's dtype
             xa = np.asarray(x, dtype=z.dtype)
@@ -154,37 +167,37 @@ class Where(Function):
 
 def add(x, y) -> Tensor:
     """Elementwise ``x + y`` with broadcasting."""
-    return Add.apply(*binary_operands("add", x, y))
+    return apply_elementwise(Add, "add", *binary_operands("add", x, y))
 
 
 def subtract(x, y) -> Tensor:
     """Elementwise ``x - y`` with broadcasting."""
-    return Subtract.apply(*binary_operands("subtract", x, y))
+    return apply_elementwise(Subtract, "subtract", *binary_operands("subtract", x, y))
 
 
 def multiply(x, y) -> Tensor:
     """Elementwise ``x * y`` with broadcasting."""
-    return Multiply.apply(*binary_operands("multiply", x, y))
+    return apply_elementwise(Multiply, "multiply", *binary_operands("multiply", x, y))
 
 
 def divide(x, y) -> Tensor:
     """Elementwise ``x / y`` with broadcasting."""
-    return Divide.apply(*binary_operands("divide", x, y))
+    return apply_elementwise(Divide, "divide", *binary_operands("divide", x, y))
 
 
 def power(x, p) -> Tensor:
     """Elementwise ``x ** p``; ``p`` may be a number or a tensor."""
-    return Power.apply(*binary_operands("power", x, p))
+    return apply_elementwise(Power, "power", *binary_operands("power", x, p))
 
 
 def maximum(x, y) -> Tensor:
     """Elementwise maximum (ties split the gradient evenly)."""
-    return Maximum.apply(*binary_operands("maximum", x, y))
+    return apply_elementwise(Maximum, "maximum", *binary_operands("maximum", x, y))
 
 
 def minimum(x, y) -> Tensor:
     """Elementwise minimum (ties split the gradient evenly)."""
-    return Minimum.apply(*binary_operands("minimum", x, y))
+    return apply_elementwise(Minimum, "minimum", *binary_operands("minimum", x, y))
 
 
 def where(condition, x, y) -> Tensor:
@@ -192,7 +205,7 @@ def where(condition, x, y) -> Tensor:
     if isinstance(condition, Tensor):
         condition = condition.data
     x, y = binary_operands("where", x, y)
-    return Where.apply(condition, x, y)
+    return apply_elementwise(Where, "where", condition, x, y)
 
 
 # ---------------------------------------------------------------- unary ops

@@ -85,7 +85,8 @@ def _check_matmul(op: str, xs: tuple, ys: tuple) -> None:
             f"{inner_x} and {inner_y} must be equal"
         )
     try:
-        np.broadcast_shapes(xs[:-2], ys[:-2])
+        if len(xs) > 2 and len(ys) > 2:  # otherwise there is at most one batch shape
+            np.broadcast_shapes(xs[:-2], ys[:-2])
     except ValueError:
         raise ValueError(
             f"{op}: cannot multiply shapes {xs} and {ys}: the batch dimensions "

@@ -97,9 +97,22 @@ class Dropout(Function):
         return g * mask, None, None, None
 
 
+def _numeric_labels(op: str, labels):
+    """``labels`` as a Tensor or an array of numbers, or a TypeError naming ``op``."""
+    if isinstance(labels, Tensor):
+        return labels
+    array = np.asarray(labels)
+    if array.dtype.kind not in "fiub":
+        raise TypeError(
+            f"{op}: expected integer class labels or float probabilities; received dtype "
+            f"{array.dtype}"
+        )
+    return array
+
+
 def _sparse_labels(op: str, labels, logits: Tensor, axis: int) -> np.ndarray:
     labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
-    expected = logits.shape[:axis % logits.ndim] + logits.shape[axis % logits.ndim + 1 :]
+    expected = logits.shape[: axis % logits.ndim] + logits.shape[axis % logits.ndim + 1 :]
     if labels.shape != expected:
         if labels.shape == expected + (1,):
             labels = labels[..., 0]
@@ -110,8 +123,10 @@ def _sparse_labels(op: str, labels, logits: Tensor, axis: int) -> np.ndarray:
             )
     if labels.dtype.kind == "f":
         if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
-            raise ValueError(f"{op}: class labels must be whole numbers; received {labels.dtype} "
-                             "values with a fractional part or NaN")
+            raise ValueError(
+                f"{op}: class labels must be whole numbers; received {labels.dtype} "
+                "values with a fractional part or NaN"
+            )
         labels = labels.astype(np.int64)
     elif labels.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected integer class labels; received dtype {labels.dtype}")
@@ -139,16 +154,15 @@ def softmax_cross_entropy(logits, labels, axis: int = -1) -> Tensor:
     """
     op = "softmax_cross_entropy"
     logits = as_tensor(logits)
-    if logits.ndim == 0 or not backend.is_float(logits.dtype):
-        raise ValueError(
-            f"{op}: expected float logits with a class axis; received shape {logits.shape} "
-            f"and dtype {logits.dtype}"
-        )
+    if not backend.is_float(logits.dtype):
+        raise TypeError(f"{op}: expected float logits; received dtype {logits.dtype}")
+    if logits.ndim == 0:
+        raise ValueError(f"{op}: expected logits with a class axis; received shape ()")
     if not -logits.ndim <= axis < logits.ndim:
         raise ValueError(f"{op}: axis {axis} is out of range for logits of shape {logits.shape}")
     axis = int(axis) % logits.ndim
-    label_shape = np.shape(labels.data if isinstance(labels, Tensor) else labels)
-    if label_shape == logits.shape:  # one-hot or soft labels
+    labels = _numeric_labels(op, labels)
+    if labels.shape == logits.shape:  # one-hot or soft labels
         if not isinstance(labels, Tensor):
             labels = Tensor(labels, dtype=logits.dtype)
         logits, labels = common_float(op, (logits, labels))
@@ -162,7 +176,8 @@ def sigmoid_binary_cross_entropy(logits, labels) -> Tensor:
     op = "sigmoid_binary_cross_entropy"
     logits = as_tensor(logits)
     if not backend.is_float(logits.dtype):
-        raise ValueError(f"{op}: expected float logits; received dtype {logits.dtype}")
+        raise TypeError(f"{op}: expected float logits; received dtype {logits.dtype}")
+    labels = _numeric_labels(op, labels)
     if not isinstance(labels, Tensor):
         labels = Tensor(labels, dtype=logits.dtype)
     if labels.shape != logits.shape:

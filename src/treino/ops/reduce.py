@@ -84,7 +84,8 @@ class LogSumExp(Function):
     def forward(self, x, axes, keepdims):
         m = np.max(x, axis=axes, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
-        z = m + np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True))
+        with np.errstate(divide="ignore"):  # all −∞: ln 0 = −∞ is the right answer
+            z = m + np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True))
         self.save_for_backward(x, z)
         self.shape, self.axes, self.keepdims = x.shape, axes, keepdims
         return z if keepdims else np.squeeze(z, axis=axes)
@@ -95,34 +96,34 @@ class LogSumExp(Function):
         return g * np.exp(x - z), None, None
 
 
-def _reduce(fn, x, axis, keepdims, *extra):
+def _reduce(fn, op, x, axis, keepdims, *extra):
     x = as_tensor(x)
-    return fn.apply(x, normalize_axis(axis, x.ndim), bool(keepdims), *extra)
+    return fn.apply(x, normalize_axis(axis, x.ndim, op), bool(keepdims), *extra)
 
 
 def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Sum over ``axis`` (all axes when None)."""
-    return _reduce(Sum, x, axis, keepdims)
+    return _reduce(Sum, "sum", x, axis, keepdims)
 
 
 def mean(x, axis=None, keepdims: bool = False) -> Tensor:
     """Arithmetic mean over ``axis`` (all axes when None)."""
-    return _reduce(Mean, x, axis, keepdims)
+    return _reduce(Mean, "mean", x, axis, keepdims)
 
 
 def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Maximum over ``axis``; tied maxima share the gradient evenly."""
-    return _reduce(Max, x, axis, keepdims, True)
+    return _reduce(Max, "max", x, axis, keepdims, True)
 
 
 def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Minimum over ``axis``; tied minima share the gradient evenly."""
-    return _reduce(Max, x, axis, keepdims, False)
+    return _reduce(Max, "min", x, axis, keepdims, False)
 
 
 def var(x, axis=None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     """Variance over ``axis``; ``ddof=0`` is biased (NumPy/Keras), ``ddof=1`` unbiased."""
-    return _reduce(Var, x, axis, keepdims, int(ddof))
+    return _reduce(Var, "var", x, axis, keepdims, int(ddof))
 
 
 def std(x, axis=None, keepdims: bool = False, ddof: int = 0) -> Tensor:
@@ -134,4 +135,4 @@ def std(x, axis=None, keepdims: bool = False, ddof: int = 0) -> Tensor:
 
 def logsumexp(x, axis=None, keepdims: bool = False) -> Tensor:
     """``ln Σ exp(x)`` over ``axis``, without overflow."""
-    return _reduce(LogSumExp, x, axis, keepdims)
+    return _reduce(LogSumExp, "logsumexp", x, axis, keepdims)

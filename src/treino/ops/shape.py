@@ -169,7 +169,14 @@ def transpose(x, axes=None) -> Tensor:
 
 def broadcast_to(x, shape) -> Tensor:
     """Repeat ``x`` along broadcast axes to ``shape``."""
-    return BroadcastTo.apply(as_tensor(x), tuple(shape))
+    x, shape = as_tensor(x), tuple(shape)
+    try:
+        fits = np.broadcast_shapes(x.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
+    return BroadcastTo.apply(x, shape)
 
 
 def concatenate(tensors, axis: int = 0) -> Tensor:
@@ -180,7 +187,7 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
     ndim = tensors[0].ndim
     if ndim == 0:
         raise ValueError("concatenate: cannot join 0-d tensors along an axis; use stack")
-    (axis,) = normalize_axis(axis, ndim)
+    (axis,) = normalize_axis(axis, ndim, "concatenate")
     for t in tensors[1:]:
         others = [d for i, d in enumerate(t.shape) if i != axis]
         firsts = [d for i, d in enumerate(tensors[0].shape) if i != axis]
@@ -202,7 +209,7 @@ def stack(tensors, axis: int = 0) -> Tensor:
         raise ValueError(
             f"stack: all tensors must have the same shape; received {[t.shape for t in tensors]}"
         )
-    (axis,) = normalize_axis(axis, tensors[0].ndim + 1)
+    (axis,) = normalize_axis(axis, tensors[0].ndim + 1, "stack")
     return Stack.apply(*tensors, axis=axis)
 
 
@@ -223,13 +230,26 @@ def pad(x, pad_width, value: float = 0.0) -> Tensor:
 def expand_dims(x, axis: int) -> Tensor:
     """Insert a length-1 axis at ``axis``."""
     x = as_tensor(x)
-    return reshape(x, np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape)
+    if not -x.ndim - 1 <= axis <= x.ndim:
+        raise ValueError(
+            f"expand_dims: axis {axis} is out of range for a tensor of shape {x.shape} "
+            f"(expected {-x.ndim - 1} ≤ axis ≤ {x.ndim})"
+        )
+    axis = int(axis) % (x.ndim + 1)
+    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
 def squeeze(x, axis=None) -> Tensor:
     """Remove length-1 axes (all of them, or those in ``axis``)."""
     x = as_tensor(x)
-    return reshape(x, np.squeeze(np.empty(x.shape, dtype=bool), axis).shape)
+    axes = normalize_axis(axis, x.ndim, "squeeze")
+    if axis is None:
+        axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
+    elif any(x.shape[a] != 1 for a in axes):
+        raise ValueError(
+            f"squeeze: axis {axis} of a tensor of shape {x.shape} does not have length 1"
+        )
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
 
 def flatten(x, start_axis: int = 1) -> Tensor:
