@@ -93,7 +93,7 @@ def enable_grad(func=None):
     return mode if func is None else mode(func)
 
 
-def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+def unbroadcast(grad, shape: tuple):
     """Sum ``grad`` back to ``shape`` over the axes that broadcasting expanded.
 
     If ``y = x + b`` with ``x: (N, D)`` and ``b: (D,)``, then ``b`` was used
@@ -335,12 +335,12 @@ class Tensor:
             ctx = node._ctx
             if ctx is None:  # a leaf: accumulate
                 if node.grad is None:
-                    node.grad = np.array(g, dtype=node.dtype)  # a copy the leaf owns
+                    node.grad = backend.xp.array(g, dtype=node.dtype)  # a copy the leaf owns
                 else:
                     node.grad += g
                 continue
             if node._retains_grad:  # a fresh, writable array: overwritten, never accumulated
-                node.grad = np.array(g, dtype=node.dtype)
+                node.grad = backend.xp.array(g, dtype=node.dtype)
             if ctx.saved is None:
                 raise RuntimeError(
                     f"backward: the graph through '{ctx.name}' was already freed by an "

@@ -85,7 +85,7 @@ def _compare(ufunc):
 
 def _attach_tensor_methods() -> None:
     """Operators and methods of Tensor, all routed through the functions above."""
-    import numpy as np
+    from treino.backend import xp
 
     T = Tensor
     T.__add__, T.__radd__ = add, _reflected(add)
@@ -100,8 +100,8 @@ def _attach_tensor_methods() -> None:
     T.__getitem__ = getitem
     # Comparisons give boolean tensors (not differentiable). == and != keep
     # Python's identity meaning so tensors can sit in lists and dicts.
-    T.__lt__, T.__le__ = _compare(np.less), _compare(np.less_equal)
-    T.__gt__, T.__ge__ = _compare(np.greater), _compare(np.greater_equal)
+    T.__lt__, T.__le__ = _compare(xp.less), _compare(xp.less_equal)
+    T.__gt__, T.__ge__ = _compare(xp.greater), _compare(xp.greater_equal)
     for fn in (exp, log, log1p, sqrt, square, abs, clip, relu, sigmoid, tanh, softmax,
                log_softmax, sum, mean, max, min, var, std, logsumexp, reshape, transpose,
                flatten, squeeze, expand_dims, matmul, maximum, minimum, leaky_relu, elu, gelu,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from treino import backend
 from treino.autograd import Tensor
+from treino.backend import xp  # the array namespace: every op computes through it
 
 
 def constant_like(value, like: Tensor, op: str = "tensor"):
@@ -13,12 +12,12 @@ def constant_like(value, like: Tensor, op: str = "tensor"):
 
     Python scalars stay Python scalars (NumPy keeps the array's dtype for them);
     arrays and NumPy scalars are cast to ``like``'s float dtype, so a float64
-    NumPy constant (``np.float64(2)`` is also a Python ``float``!) never upcasts
+    NumPy constant (``xp.float64(2)`` is also a Python ``float``!) never upcasts
     a float32 computation.
     """
-    if isinstance(value, bool | int | float) and not isinstance(value, np.generic):
+    if isinstance(value, bool | int | float) and not isinstance(value, xp.generic):
         return value
-    array = np.asarray(value)
+    array = xp.asarray(value)
     if array.dtype.kind in "OUSc":
         raise TypeError(f"{op}: expected numbers; received dtype {array.dtype}")
     if like.dtype.kind == "f" and array.dtype.kind in "fiub":
@@ -66,7 +65,7 @@ def binary_operands(op: str, x, y) -> tuple:
 def check_broadcast(op: str, *shapes) -> tuple:
     """The broadcast shape of ``shapes``, or a ValueError naming ``op`` and the shapes."""
     try:
-        return np.broadcast_shapes(*shapes)
+        return xp.broadcast_shapes(*shapes)
     except ValueError:
         listed = " and ".join(str(tuple(s)) for s in shapes)
         raise ValueError(f"{op}: shapes {listed} cannot be broadcast together") from None
@@ -81,7 +80,7 @@ def apply_elementwise(function, op: str, *operands) -> Tensor:
     try:
         return function.apply(*operands)
     except ValueError:
-        check_broadcast(op, *(np.shape(o) for o in operands))
+        check_broadcast(op, *(xp.shape(o) for o in operands))
         raise
 
 
@@ -96,7 +95,7 @@ def normalize_axis(axis, ndim: int, op: str = "axis") -> tuple:
     """
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int | np.integer) else tuple(axis)
+    axes = (axis,) if isinstance(axis, int | xp.integer) else tuple(axis)
     out = []
     for a in axes:
         if not -max(ndim, 1) <= a < max(ndim, 1):
@@ -108,5 +107,5 @@ def normalize_axis(axis, ndim: int, op: str = "axis") -> tuple:
 def expand_reduced(grad, shape: tuple, axes: tuple, keepdims: bool):
     """Broadcast the gradient of a reduction back to the input's ``shape``."""
     if not keepdims:
-        grad = np.expand_dims(grad, axes) if axes else grad
-    return np.broadcast_to(grad, shape)
+        grad = xp.expand_dims(grad, axes) if axes else grad
+    return xp.broadcast_to(grad, shape)

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from treino.autograd import Function, Tensor
+from treino.backend import xp  # the array namespace: every op computes through it
 from treino.ops._util import as_tensor
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -22,23 +21,23 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 def _sigmoid(x):
     """σ(x) = 1 / (1 + e⁻ˣ), evaluated without overflow for large |x|."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
 def _erf(x):
     try:
         from scipy.special import erf
     except ImportError:  # exact to float64 all the same, only slower
-        erf = np.frompyfunc(math.erf, 1, 1)
-    return np.asarray(erf(x), dtype=x.dtype)
+        erf = xp.frompyfunc(math.erf, 1, 1)
+    return xp.asarray(erf(x), dtype=x.dtype)
 
 
 class ReLU(Function):
     """φ(x) = max(0, x).  φ'(x) = 1 if x > 0 else 0."""
 
     def forward(self, x):
-        y = np.maximum(x, 0)
+        y = xp.maximum(x, 0)
         self.save_for_backward(y)
         return y
 
@@ -52,7 +51,7 @@ class ReLU6(Function):
 
     def forward(self, x):
         self.save_for_backward((x > 0) & (x < 6))
-        return np.clip(x, 0, 6)
+        return xp.clip(x, 0, 6)
 
     def backward(self, g):
         (inside,) = self.saved
@@ -65,25 +64,25 @@ class LeakyReLU(Function):
     def forward(self, x, alpha):
         self.save_for_backward(x > 0)
         self.alpha = alpha
-        return np.where(x > 0, x, x * alpha).astype(x.dtype, copy=False)
+        return xp.where(x > 0, x, x * alpha).astype(x.dtype, copy=False)
 
     def backward(self, g):
         (positive,) = self.saved
-        return np.where(positive, g, g * self.alpha).astype(g.dtype, copy=False), None
+        return xp.where(positive, g, g * self.alpha).astype(g.dtype, copy=False), None
 
 
 class ELU(Function):
     """φ(x) = x if x > 0 else α(eˣ − 1).  φ'(x) = 1 if x > 0 else φ(x) + α."""
 
     def forward(self, x, alpha):
-        y = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+        y = xp.where(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0))).astype(x.dtype, copy=False)
         self.save_for_backward(x > 0, y)
         self.alpha = alpha
         return y
 
     def backward(self, g):
         positive, y = self.saved
-        return np.where(positive, g, g * (y + self.alpha)).astype(g.dtype, copy=False), None
+        return xp.where(positive, g, g * (y + self.alpha)).astype(g.dtype, copy=False), None
 
 
 class SELU(Function):
@@ -93,14 +92,14 @@ class SELU(Function):
     """
 
     def forward(self, x):
-        neg = SELU_SCALE * SELU_ALPHA * np.expm1(np.minimum(x, 0))
-        y = np.where(x > 0, SELU_SCALE * x, neg).astype(x.dtype, copy=False)
+        neg = SELU_SCALE * SELU_ALPHA * xp.expm1(xp.minimum(x, 0))
+        y = xp.where(x > 0, SELU_SCALE * x, neg).astype(x.dtype, copy=False)
         self.save_for_backward(x > 0, y)
         return y
 
     def backward(self, g):
         positive, y = self.saved
-        slope = np.where(positive, SELU_SCALE, y + SELU_SCALE * SELU_ALPHA)
+        slope = xp.where(positive, SELU_SCALE, y + SELU_SCALE * SELU_ALPHA)
         return (g * slope).astype(g.dtype, copy=False)
 
 
@@ -115,7 +114,7 @@ class GELU(Function):
         self.approximate = approximate
         if approximate:
             c = math.sqrt(2 / math.pi)
-            t = np.tanh(c * (x + 0.044715 * x**3))
+            t = xp.tanh(c * (x + 0.044715 * x**3))
             self.save_for_backward(x, t)
             return 0.5 * x * (1 + t)
         cdf = 0.5 * (1 + _erf(x / math.sqrt(2)))
@@ -128,7 +127,7 @@ class GELU(Function):
             c = math.sqrt(2 / math.pi)
             slope = 0.5 * (1 + s) + 0.5 * x * (1 - s * s) * c * (1 + 3 * 0.044715 * x * x)
         else:
-            pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+            pdf = xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
             slope = s + x * pdf
         return g * slope, None
 
@@ -151,7 +150,7 @@ class HardSigmoid(Function):
 
     def forward(self, x):
         self.save_for_backward((x > -3) & (x < 3))
-        return np.clip(x + 3, 0, 6) / 6
+        return xp.clip(x + 3, 0, 6) / 6
 
     def backward(self, g):
         (inside,) = self.saved
@@ -162,7 +161,7 @@ class Tanh(Function):
     """tanh(x).  tanh'(x) = 1 − tanh²(x)."""
 
     def forward(self, x):
-        y = np.tanh(x)
+        y = xp.tanh(x)
         self.save_for_backward(y)
         return y
 
@@ -176,7 +175,7 @@ class Softplus(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+        return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
 
     def backward(self, g):
         (x,) = self.saved
@@ -188,11 +187,11 @@ class Softsign(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return x / (1 + np.abs(x))
+        return x / (1 + xp.abs(x))
 
     def backward(self, g):
         (x,) = self.saved
-        d = 1 + np.abs(x)
+        d = 1 + xp.abs(x)
         return g / (d * d)
 
 
@@ -217,15 +216,15 @@ class Softmax(Function):
     """
 
     def forward(self, x, axis):
-        e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-        y = e / np.sum(e, axis=axis, keepdims=True)
+        e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
+        y = e / xp.sum(e, axis=axis, keepdims=True)
         self.save_for_backward(y)
         self.axis = axis
         return y
 
     def backward(self, g):
         (y,) = self.saved
-        return y * (g - np.sum(g * y, axis=self.axis, keepdims=True)), None
+        return y * (g - xp.sum(g * y, axis=self.axis, keepdims=True)), None
 
 
 class LogSoftmax(Function):
@@ -235,15 +234,15 @@ class LogSoftmax(Function):
     """
 
     def forward(self, x, axis):
-        shifted = x - np.max(x, axis=axis, keepdims=True)
-        y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        shifted = x - xp.max(x, axis=axis, keepdims=True)
+        y = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
         self.save_for_backward(y)
         self.axis = axis
         return y
 
     def backward(self, g):
         (y,) = self.saved
-        return g - np.exp(y) * np.sum(g, axis=self.axis, keepdims=True), None
+        return g - xp.exp(y) * xp.sum(g, axis=self.axis, keepdims=True), None
 
 
 def relu(x) -> Tensor:

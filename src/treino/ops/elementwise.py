@@ -7,10 +7,9 @@ over broadcast axes with :func:`~treino.autograd.unbroadcast`.
 
 from __future__ import annotations
 
-import numpy as np
-
 from treino import backend
 from treino.autograd import Function, Tensor, unbroadcast
+from treino.backend import xp  # the array namespace: every op computes through it
 from treino.ops._util import apply_elementwise, as_tensor, binary_operands
 
 # --------------------------------------------------------------- binary ops
@@ -20,7 +19,7 @@ class Add(Function):
     """z = x + y.  ∂L/∂x = G ;  ∂L/∂y = G."""
 
     def forward(self, x, y):
-        self.shapes = (np.shape(x), np.shape(y))
+        self.shapes = (xp.shape(x), xp.shape(y))
         return x + y
 
     def backward(self, g):
@@ -33,7 +32,7 @@ class Subtract(Function):
     """z = x − y.  ∂L/∂x = G ;  ∂L/∂y = −G."""
 
     def forward(self, x, y):
-        self.shapes = (np.shape(x), np.shape(y))
+        self.shapes = (xp.shape(x), xp.shape(y))
         return x - y
 
     def backward(self, g):
@@ -53,8 +52,8 @@ class Multiply(Function):
         x, y = self.saved
         nx, ny = self.needs_input_grad
         return (
-            unbroadcast(g * y, np.shape(x)) if nx else None,
-            unbroadcast(g * x, np.shape(y)) if ny else None,
+            unbroadcast(g * y, xp.shape(x)) if nx else None,
+            unbroadcast(g * x, xp.shape(y)) if ny else None,
         )
 
 
@@ -70,8 +69,8 @@ class Divide(Function):
         x, y, z = self.saved
         nx, ny = self.needs_input_grad
         return (
-            unbroadcast(g / y, np.shape(x)) if nx else None,
-            unbroadcast(-g * z / y, np.shape(y)) if ny else None,
+            unbroadcast(g / y, xp.shape(x)) if nx else None,
+            unbroadcast(-g * z / y, xp.shape(y)) if ny else None,
         )
 
 
@@ -92,19 +91,19 @@ class Power(Function):
         nx, np_ = self.needs_input_grad
         gx = None
         if nx:
-            if np.ndim(p) == 0 and p == 0:
-                gx = np.zeros_like(x)
+            if xp.ndim(p) == 0 and p == 0:
+                gx = xp.zeros_like(x)
             else:
-                with np.errstate(divide="ignore", invalid="ignore"):
+                with xp.errstate(divide="ignore", invalid="ignore"):
                     slope = p * x ** (p - 1)
-                if np.ndim(p) and x.size and np.any(p == 0):
-                    slope = np.where(p == 0, 0, slope)
-                gx = unbroadcast(g * slope, np.shape(x))
+                if xp.ndim(p) and x.size and xp.any(p == 0):
+                    slope = xp.where(p == 0, 0, slope)
+                gx = unbroadcast(g * slope, xp.shape(x))
         gp = None
         if np_:  # x may be a Python number (2 ** t): take its log in the output's dtype
-            xa = np.asarray(x, dtype=z.dtype)
-            log_x = np.log(np.where(xa > 0, xa, 1))
-            gp = unbroadcast(g * z * np.where(xa > 0, log_x, 0), np.shape(p))
+            xa = xp.asarray(x, dtype=z.dtype)
+            log_x = xp.log(xp.where(xa > 0, xa, 1))
+            gp = unbroadcast(g * z * xp.where(xa > 0, log_x, 0), xp.shape(p))
         return gx, gp
 
 
@@ -113,15 +112,15 @@ class Maximum(Function):
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        return np.maximum(x, y)
+        return xp.maximum(x, y)
 
     def backward(self, g):
         x, y = self.saved
-        share = np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0)).astype(g.dtype)
+        share = xp.where(x > y, 1.0, xp.where(x == y, 0.5, 0.0)).astype(g.dtype)
         nx, ny = self.needs_input_grad
         return (
-            unbroadcast(g * share, np.shape(x)) if nx else None,
-            unbroadcast(g * (1 - share), np.shape(y)) if ny else None,
+            unbroadcast(g * share, xp.shape(x)) if nx else None,
+            unbroadcast(g * (1 - share), xp.shape(y)) if ny else None,
         )
 
 
@@ -130,15 +129,15 @@ class Minimum(Function):
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        return np.minimum(x, y)
+        return xp.minimum(x, y)
 
     def backward(self, g):
         x, y = self.saved
-        share = np.where(x < y, 1.0, np.where(x == y, 0.5, 0.0)).astype(g.dtype)
+        share = xp.where(x < y, 1.0, xp.where(x == y, 0.5, 0.0)).astype(g.dtype)
         nx, ny = self.needs_input_grad
         return (
-            unbroadcast(g * share, np.shape(x)) if nx else None,
-            unbroadcast(g * (1 - share), np.shape(y)) if ny else None,
+            unbroadcast(g * share, xp.shape(x)) if nx else None,
+            unbroadcast(g * (1 - share), xp.shape(y)) if ny else None,
         )
 
 
@@ -146,9 +145,9 @@ class Where(Function):
     """z = x where c else y.  ∂L/∂x = G·[c] ;  ∂L/∂y = G·[¬c] (c is not differentiable)."""
 
     def forward(self, condition, x, y):
-        self.condition = np.asarray(condition, dtype=bool)
-        self.shapes = (np.shape(x), np.shape(y))
-        return np.where(self.condition, x, y)
+        self.condition = xp.asarray(condition, dtype=bool)
+        self.shapes = (xp.shape(x), xp.shape(y))
+        return xp.where(self.condition, x, y)
 
     def backward(self, g):
         c = self.condition
@@ -156,8 +155,8 @@ class Where(Function):
         sx, sy = self.shapes
         return (
             None,
-            unbroadcast(np.where(c, g, 0), sx) if nx else None,
-            unbroadcast(np.where(c, 0, g), sy) if ny else None,
+            unbroadcast(xp.where(c, g, 0), sx) if nx else None,
+            unbroadcast(xp.where(c, 0, g), sy) if ny else None,
         )
 
     def release(self):
@@ -225,7 +224,7 @@ class Exp(Function):
     """z = eˣ.  ∂L/∂x = G · eˣ = G · z."""
 
     def forward(self, x):
-        z = np.exp(x)
+        z = xp.exp(x)
         self.save_for_backward(z)
         return z
 
@@ -239,7 +238,7 @@ class Log(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return np.log(x)
+        return xp.log(x)
 
     def backward(self, g):
         (x,) = self.saved
@@ -251,7 +250,7 @@ class Log1p(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return np.log1p(x)
+        return xp.log1p(x)
 
     def backward(self, g):
         (x,) = self.saved
@@ -262,7 +261,7 @@ class Sqrt(Function):
     """z = √x.  ∂L/∂x = G / (2√x) = G / (2z)."""
 
     def forward(self, x):
-        z = np.sqrt(x)
+        z = xp.sqrt(x)
         self.save_for_backward(z)
         return z
 
@@ -288,21 +287,21 @@ class Abs(Function):
 
     def forward(self, x):
         self.save_for_backward(x)
-        return np.abs(x)
+        return xp.abs(x)
 
     def backward(self, g):
         (x,) = self.saved
-        return g * np.sign(x)
+        return g * xp.sign(x)
 
 
 class Clip(Function):
     """z = min(max(x, a), b).  ∂L/∂x = G · [a ≤ x ≤ b]  (PyTorch's clamp convention)."""
 
     def forward(self, x, a, b):
-        lo = -np.inf if a is None else a
-        hi = np.inf if b is None else b
+        lo = -xp.inf if a is None else a
+        hi = xp.inf if b is None else b
         self.save_for_backward((x >= lo) & (x <= hi))
-        return np.clip(x, lo, hi).astype(x.dtype, copy=False)
+        return xp.clip(x, lo, hi).astype(x.dtype, copy=False)
 
     def backward(self, g):
         (inside,) = self.saved
@@ -367,7 +366,7 @@ def cast(x, dtype) -> Tensor:
     constant (as in PyTorch).
     """
     x = as_tensor(x)
-    dtype = np.dtype(dtype)
+    dtype = xp.dtype(dtype)
     if dtype == x.dtype:
         return x
     if not backend.is_float(dtype):

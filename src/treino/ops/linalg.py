@@ -11,14 +11,13 @@ where G = ∂L/∂Y. Shapes check themselves: (N, out)·(out, in) = (N, in) and
 
 from __future__ import annotations
 
-import numpy as np
-
 from treino.autograd import Function, Tensor, unbroadcast
+from treino.backend import xp  # the array namespace: every op computes through it
 from treino.ops._util import common_float
 
 
 def _swap(a):
-    return np.swapaxes(a, -1, -2)
+    return xp.swapaxes(a, -1, -2)
 
 
 class MatMul(Function):
@@ -26,7 +25,7 @@ class MatMul(Function):
 
     def forward(self, x, y):
         self.save_for_backward(x, y)
-        return np.matmul(x, y)
+        return xp.matmul(x, y)
 
     def backward(self, g):
         x, y = self.saved
@@ -37,14 +36,14 @@ class MatMul(Function):
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
         if y.ndim == 1:
-            g = np.expand_dims(g, -1)
+            g = xp.expand_dims(g, -1)
         if x.ndim == 1:
-            g = np.expand_dims(g, -2)
+            g = xp.expand_dims(g, -2)
         gx = gy = None
         if nx:
-            gx = unbroadcast(np.matmul(g, _swap(y2)), x2.shape).reshape(x.shape)
+            gx = unbroadcast(xp.matmul(g, _swap(y2)), x2.shape).reshape(x.shape)
         if ny:
-            gy = unbroadcast(np.matmul(_swap(x2), g), y2.shape).reshape(y.shape)
+            gy = unbroadcast(xp.matmul(_swap(x2), g), y2.shape).reshape(y.shape)
         return gx, gy
 
 
@@ -86,7 +85,7 @@ def _check_matmul(op: str, xs: tuple, ys: tuple) -> None:
         )
     try:
         if len(xs) > 2 and len(ys) > 2:  # otherwise there is at most one batch shape
-            np.broadcast_shapes(xs[:-2], ys[:-2])
+            xp.broadcast_shapes(xs[:-2], ys[:-2])
     except ValueError:
         raise ValueError(
             f"{op}: cannot multiply shapes {xs} and {ys}: the batch dimensions "

@@ -11,10 +11,9 @@ of ±1e4 give finite losses and gradients.
 
 from __future__ import annotations
 
-import numpy as np
-
 from treino import backend
 from treino.autograd import Function, Tensor
+from treino.backend import xp  # the array namespace: every op computes through it
 from treino.ops._util import as_tensor, common_float
 
 
@@ -26,32 +25,32 @@ class SoftmaxCrossEntropy(Function):
     """
 
     def forward(self, logits, labels, axis, sparse):
-        shifted = logits - np.max(logits, axis=axis, keepdims=True)
-        log_p = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        shifted = logits - xp.max(logits, axis=axis, keepdims=True)
+        log_p = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
         self.axis, self.sparse = axis, sparse
         if sparse:
-            picked = np.take_along_axis(log_p, np.expand_dims(labels, axis), axis=axis)
+            picked = xp.take_along_axis(log_p, xp.expand_dims(labels, axis), axis=axis)
             self.save_for_backward(log_p, labels)
-            return -np.squeeze(picked, axis=axis)
+            return -xp.squeeze(picked, axis=axis)
         self.save_for_backward(log_p, labels)
         # A class with zero probability mass contributes 0 even when its logit
         # is −inf (0 · −∞ would be NaN).
-        return -np.sum(labels * np.where(labels == 0, 0, log_p), axis=axis)
+        return -xp.sum(labels * xp.where(labels == 0, 0, log_p), axis=axis)
 
     def backward(self, g):
         log_p, labels = self.saved
-        g = np.expand_dims(g, self.axis)
+        g = xp.expand_dims(g, self.axis)
         need_z, need_y = self.needs_input_grad[:2]
         grad_z = grad_y = None
         if need_z:
-            p = np.exp(log_p)
+            p = xp.exp(log_p)
             if self.sparse:  # p − onehot(y), without building the one-hot matrix
-                index = np.expand_dims(labels, self.axis)
-                picked = np.take_along_axis(p, index, axis=self.axis)
-                np.put_along_axis(p, index, picked - 1, axis=self.axis)
+                index = xp.expand_dims(labels, self.axis)
+                picked = xp.take_along_axis(p, index, axis=self.axis)
+                xp.put_along_axis(p, index, picked - 1, axis=self.axis)
                 grad_z = g * p
             else:
-                grad_z = g * (p * np.sum(labels, axis=self.axis, keepdims=True) - labels)
+                grad_z = g * (p * xp.sum(labels, axis=self.axis, keepdims=True) - labels)
         if need_y and not self.sparse:
             grad_y = -g * log_p
         return grad_z, grad_y, None, None
@@ -65,15 +64,15 @@ class SigmoidBinaryCrossEntropy(Function):
 
     def forward(self, logits, labels):
         self.save_for_backward(logits, labels)
-        return np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))
+        return xp.maximum(logits, 0) - logits * labels + xp.log1p(xp.exp(-xp.abs(logits)))
 
     def backward(self, g):
         z, y = self.saved
         need_z, need_y = self.needs_input_grad
         grad_z = None
         if need_z:
-            e = np.exp(-np.abs(z))
-            sig = np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
+            e = xp.exp(-xp.abs(z))
+            sig = xp.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
             grad_z = g * (sig - y)
         grad_y = -g * z if need_y else None
         return grad_z, grad_y
@@ -87,8 +86,8 @@ class Dropout(Function):
 
     def forward(self, x, rate, rng, noise_shape):
         shape = x.shape if noise_shape is None else noise_shape
-        keep = rng.random(shape, dtype=np.float32) >= rate
-        mask = keep * np.asarray(1.0 / (1.0 - rate), dtype=x.dtype)
+        keep = rng.random(shape, dtype=xp.float32) >= rate
+        mask = keep * xp.asarray(1.0 / (1.0 - rate), dtype=x.dtype)
         self.save_for_backward(mask)
         return x * mask
 
@@ -101,7 +100,7 @@ def _numeric_labels(op: str, labels):
     """``labels`` as a Tensor or an array of numbers, or a TypeError naming ``op``."""
     if isinstance(labels, Tensor):
         return labels
-    array = np.asarray(labels)
+    array = xp.asarray(labels)
     if array.dtype.kind not in "fiub":
         raise TypeError(
             f"{op}: expected integer class labels or float probabilities; received dtype "
@@ -110,8 +109,8 @@ def _numeric_labels(op: str, labels):
     return array
 
 
-def _sparse_labels(op: str, labels, logits: Tensor, axis: int) -> np.ndarray:
-    labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+def _sparse_labels(op: str, labels, logits: Tensor, axis: int) -> xp.ndarray:
+    labels = xp.asarray(labels.data if isinstance(labels, Tensor) else labels)
     expected = logits.shape[: axis % logits.ndim] + logits.shape[axis % logits.ndim + 1 :]
     if labels.shape != expected:
         if labels.shape == expected + (1,):
@@ -122,12 +121,12 @@ def _sparse_labels(op: str, labels, logits: Tensor, axis: int) -> np.ndarray:
                 f"{logits.shape}; received labels of shape {labels.shape}"
             )
     if labels.dtype.kind == "f":
-        if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
+        if not xp.all(xp.isfinite(labels)) or xp.any(labels != xp.round(labels)):
             raise ValueError(
                 f"{op}: class labels must be whole numbers; received {labels.dtype} "
                 "values with a fractional part or NaN"
             )
-        labels = labels.astype(np.int64)
+        labels = labels.astype(xp.int64)
     elif labels.dtype.kind not in "iu":
         raise TypeError(f"{op}: expected integer class labels; received dtype {labels.dtype}")
     n_classes = logits.shape[axis]

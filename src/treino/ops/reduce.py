@@ -7,9 +7,8 @@ incoming gradient ``G`` back over the reduced axes (the mirror image of
 
 from __future__ import annotations
 
-import numpy as np
-
 from treino.autograd import Function, Tensor
+from treino.backend import xp  # the array namespace: every op computes through it
 from treino.ops._util import as_tensor, expand_reduced, normalize_axis
 
 
@@ -18,7 +17,7 @@ class Sum(Function):
 
     def forward(self, x, axes, keepdims):
         self.shape, self.axes, self.keepdims = x.shape, axes, keepdims
-        return np.sum(x, axis=axes, keepdims=keepdims)
+        return xp.sum(x, axis=axes, keepdims=keepdims)
 
     def backward(self, g):
         return expand_reduced(g, self.shape, self.axes, self.keepdims), None, None
@@ -29,11 +28,11 @@ class Mean(Function):
 
     def forward(self, x, axes, keepdims):
         self.shape, self.axes, self.keepdims = x.shape, axes, keepdims
-        self.count = int(np.prod([x.shape[a] for a in axes])) if axes else 1
-        return np.mean(x, axis=axes, keepdims=keepdims)
+        self.count = int(xp.prod([x.shape[a] for a in axes])) if axes else 1
+        return xp.mean(x, axis=axes, keepdims=keepdims)
 
     def backward(self, g):
-        g = g / np.asarray(self.count, dtype=g.dtype)
+        g = g / xp.asarray(self.count, dtype=g.dtype)
         return expand_reduced(g, self.shape, self.axes, self.keepdims), None, None
 
 
@@ -41,11 +40,11 @@ class Max(Function):
     """z = maxᵢ xᵢ.  ∂L/∂xᵢ = G · [xᵢ = z] / (number of ties)  (ties share evenly, as PyTorch)."""
 
     def forward(self, x, axes, keepdims, largest=True):
-        z = (np.max if largest else np.min)(x, axis=axes, keepdims=True)
+        z = (xp.max if largest else xp.min)(x, axis=axes, keepdims=True)
         winners = x == z
         self.save_for_backward(winners / winners.sum(axis=axes, keepdims=True).astype(x.dtype))
         self.shape, self.axes, self.keepdims = x.shape, axes, keepdims
-        return z if keepdims else np.squeeze(z, axis=axes)
+        return z if keepdims else xp.squeeze(z, axis=axes)
 
     def backward(self, g):
         (share,) = self.saved
@@ -61,18 +60,18 @@ class Var(Function):
     """
 
     def forward(self, x, axes, keepdims, ddof):
-        centered = x - np.mean(x, axis=axes, keepdims=True)
-        n = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+        centered = x - xp.mean(x, axis=axes, keepdims=True)
+        n = int(xp.prod([x.shape[a] for a in axes])) if axes else 1
         self.save_for_backward(centered)
         self.shape, self.axes, self.keepdims, self.denominator = x.shape, axes, keepdims, n - ddof
-        return np.sum(centered * centered, axis=axes, keepdims=keepdims) / np.asarray(
+        return xp.sum(centered * centered, axis=axes, keepdims=keepdims) / xp.asarray(
             n - ddof, dtype=x.dtype
         )
 
     def backward(self, g):
         (centered,) = self.saved
         g = expand_reduced(g, self.shape, self.axes, self.keepdims)
-        return g * centered * np.asarray(2 / self.denominator, dtype=g.dtype), None, None, None
+        return g * centered * xp.asarray(2 / self.denominator, dtype=g.dtype), None, None, None
 
 
 class LogSumExp(Function):
@@ -82,18 +81,18 @@ class LogSumExp(Function):
     """
 
     def forward(self, x, axes, keepdims):
-        m = np.max(x, axis=axes, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0)
-        with np.errstate(divide="ignore"):  # all −∞: ln 0 = −∞ is the right answer
-            z = m + np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True))
+        m = xp.max(x, axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        with xp.errstate(divide="ignore"):  # all −∞: ln 0 = −∞ is the right answer
+            z = m + xp.log(xp.sum(xp.exp(x - m), axis=axes, keepdims=True))
         self.save_for_backward(x, z)
         self.shape, self.axes, self.keepdims = x.shape, axes, keepdims
-        return z if keepdims else np.squeeze(z, axis=axes)
+        return z if keepdims else xp.squeeze(z, axis=axes)
 
     def backward(self, g):
         x, z = self.saved
         g = expand_reduced(g, self.shape, self.axes, self.keepdims)
-        return g * np.exp(x - z), None, None
+        return g * xp.exp(x - z), None, None
 
 
 def _reduce(fn, op, x, axis, keepdims, *extra):

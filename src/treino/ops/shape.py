@@ -6,9 +6,8 @@ the inverse permutation, split it, or scatter it into the indexed positions.
 
 from __future__ import annotations
 
-import numpy as np
-
 from treino.autograd import Function, Tensor
+from treino.backend import xp  # the array namespace: every op computes through it
 from treino.ops._util import as_tensor, common_float, normalize_axis
 
 
@@ -28,11 +27,11 @@ class Transpose(Function):
 
     def forward(self, x, axes):
         self.axes = axes
-        return np.transpose(x, axes)
+        return xp.transpose(x, axes)
 
     def backward(self, g):
-        inverse = None if self.axes is None else tuple(np.argsort(self.axes))
-        return np.transpose(g, inverse), None
+        inverse = None if self.axes is None else tuple(xp.argsort(self.axes))
+        return xp.transpose(g, inverse), None
 
 
 class BroadcastTo(Function):
@@ -40,7 +39,7 @@ class BroadcastTo(Function):
 
     def forward(self, x, shape):
         self.shape = x.shape
-        return np.broadcast_to(x, shape)
+        return xp.broadcast_to(x, shape)
 
     def backward(self, g):
         from treino.autograd import unbroadcast
@@ -54,11 +53,11 @@ class Concatenate(Function):
     def forward(self, *arrays, axis=0):
         self.axis = axis
         self.sizes = [a.shape[axis] for a in arrays]
-        return np.concatenate(arrays, axis=axis)
+        return xp.concatenate(arrays, axis=axis)
 
     def backward(self, g):
-        cuts = np.cumsum(self.sizes)[:-1]
-        parts = np.split(g, cuts, axis=self.axis)
+        cuts = xp.cumsum(self.sizes)[:-1]
+        parts = xp.split(g, cuts, axis=self.axis)
         needs = self.needs_input_grad
         return tuple(p if need else None for p, need in zip(parts, needs, strict=True))
 
@@ -68,10 +67,10 @@ class Stack(Function):
 
     def forward(self, *arrays, axis=0):
         self.axis = axis
-        return np.stack(arrays, axis=axis)
+        return xp.stack(arrays, axis=axis)
 
     def backward(self, g):
-        parts = np.moveaxis(g, self.axis, 0)
+        parts = xp.moveaxis(g, self.axis, 0)
         needs = self.needs_input_grad
         return tuple(p if need else None for p, need in zip(parts, needs, strict=True))
 
@@ -80,7 +79,7 @@ class GetItem(Function):
     """z = x[index].  ∂L/∂x = zeros with G added at the indexed positions.
 
     Repeated indices (``x[[0, 0]]``, an Embedding lookup) each add their share,
-    hence ``np.add.at`` for advanced indexing.
+    hence ``xp.add.at`` for advanced indexing.
     """
 
     def forward(self, x, index):
@@ -91,11 +90,11 @@ class GetItem(Function):
             raise IndexError(f"getitem: {error} (tensor shape {x.shape})") from None
 
     def backward(self, g):
-        grad = np.zeros(self.shape, dtype=self.dtype)
+        grad = xp.zeros(self.shape, dtype=self.dtype)
         if _is_basic_index(self.index):
             grad[self.index] = g
         else:
-            np.add.at(grad, self.index, g)
+            xp.add.at(grad, self.index, g)
         return grad, None
 
     def release(self):
@@ -109,7 +108,7 @@ class Pad(Function):
     def forward(self, x, pad_width, value):
         pairs = zip(pad_width, x.shape, strict=True)
         self.slices = tuple(slice(lo, lo + n) for (lo, _), n in pairs)
-        return np.pad(x, pad_width, constant_values=value)
+        return xp.pad(x, pad_width, constant_values=value)
 
     def backward(self, g):
         return g[self.slices], None, None
@@ -118,7 +117,7 @@ class Pad(Function):
 def _is_basic_index(index) -> bool:
     items = index if isinstance(index, tuple) else (index,)
     return all(
-        item is None or item is Ellipsis or isinstance(item, slice | int | np.integer)
+        item is None or item is Ellipsis or isinstance(item, slice | int | xp.integer)
         for item in items
     )
 
@@ -130,16 +129,16 @@ def _plain_index(index):
     if isinstance(index, tuple):
         return tuple(i.data if isinstance(i, Tensor) else i for i in index)
     if isinstance(index, list):
-        return np.asarray(index)
+        return xp.asarray(index)
     return index
 
 
 def reshape(x, shape) -> Tensor:
     """A tensor with the same values in a new ``shape`` (one ``-1`` allowed)."""
     x = as_tensor(x)
-    shape = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
+    shape = (shape,) if isinstance(shape, int | xp.integer) else tuple(shape)
     known = [int(n) for n in shape if n != -1]
-    size = int(np.prod(known))
+    size = int(xp.prod(known))
     fits = (
         shape.count(-1) <= 1
         and all(n >= 0 for n in known)
@@ -171,7 +170,7 @@ def broadcast_to(x, shape) -> Tensor:
     """Repeat ``x`` along broadcast axes to ``shape``."""
     x, shape = as_tensor(x), tuple(shape)
     try:
-        fits = np.broadcast_shapes(x.shape, shape) == shape
+        fits = xp.broadcast_shapes(x.shape, shape) == shape
     except ValueError:
         fits = False
     if not fits:
@@ -255,4 +254,4 @@ def squeeze(x, axis=None) -> Tensor:
 def flatten(x, start_axis: int = 1) -> Tensor:
     """Collapse the axes from ``start_axis`` on into one (``(N, H, W, C) → (N, H·W·C)``)."""
     x = as_tensor(x)
-    return reshape(x, x.shape[:start_axis] + (int(np.prod(x.shape[start_axis:])),))
+    return reshape(x, x.shape[:start_axis] + (int(xp.prod(x.shape[start_axis:])),))
