@@ -127,7 +127,23 @@ class Loss:
 
 
 class BuiltinLoss(Loss):
-    """A loss of this package: its ``call`` checks and converts the inputs itself."""
+    """A loss of this package: its ``call`` checks and converts the inputs itself.
+
+    A loss without options of its own only names its per-sample function and
+    its default name; ``call`` then checks the inputs and returns
+    ``function(y_true, y_pred)``. Losses with options (``Huber(delta)``, the
+    cross-entropies) write their own ``__init__`` and ``call``.
+    """
+
+    default_name: str | None = None
+    function = None
+
+    def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None):
+        super().__init__(name=name or self.default_name, reduction=reduction, dtype=dtype)
+
+    def call(self, y_true, y_pred) -> Tensor:
+        y_true, y_pred, _ = self._prepare(y_true, y_pred)
+        return self.function(y_true, y_pred)
 
     def _per_sample(self, y_true, y_pred):
         return self.call(y_true, y_pred), None

@@ -117,12 +117,8 @@ class Hinge(BuiltinLoss):
         1.3
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-    def call(self, y_true, y_pred) -> Tensor:
-        y_true, y_pred, _ = self._prepare(y_true, y_pred)
-        return _hinge(y_true, y_pred)
+    default_name = "hinge"
+    function = staticmethod(_hinge)
 
 
 class SquaredHinge(BuiltinLoss):
@@ -142,12 +138,8 @@ class SquaredHinge(BuiltinLoss):
         1.86
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-    def call(self, y_true, y_pred) -> Tensor:
-        y_true, y_pred, _ = self._prepare(y_true, y_pred)
-        return _squared_hinge(y_true, y_pred)
+    default_name = "squared_hinge"
+    function = staticmethod(_squared_hinge)
 
 
 class CategoricalHinge(BuiltinLoss):
@@ -166,9 +158,5 @@ class CategoricalHinge(BuiltinLoss):
         1.4
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-    def call(self, y_true, y_pred) -> Tensor:
-        y_true, y_pred, _ = self._prepare(y_true, y_pred)
-        return _categorical_hinge(y_true, y_pred)
+    default_name = "categorical_hinge"
+    function = staticmethod(_categorical_hinge)

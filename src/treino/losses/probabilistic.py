@@ -472,12 +472,8 @@ class KLDivergence(BuiltinLoss):
         0.0719
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence", dtype=None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-    def call(self, y_true, y_pred) -> Tensor:
-        y_true, y_pred, _ = self._prepare(y_true, y_pred)
-        return _kl_divergence(y_true, y_pred)
+    default_name = "kl_divergence"
+    function = staticmethod(_kl_divergence)
 
 
 class Poisson(BuiltinLoss):
@@ -499,9 +495,5 @@ class Poisson(BuiltinLoss):
         0.6534
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-    def call(self, y_true, y_pred) -> Tensor:
-        y_true, y_pred, _ = self._prepare(y_true, y_pred)
-        return _poisson(y_true, y_pred)
+    default_name = "poisson"
+    function = staticmethod(_poisson)

@@ -236,12 +236,8 @@ class MeanSquaredError(BuiltinLoss):
         0.25
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-    def call(self, y_true, y_pred) -> Tensor:
-        y_true, y_pred, _ = self._prepare(y_true, y_pred)
-        return _mean_squared_error(y_true, y_pred)
+    default_name = "mean_squared_error"
+    function = staticmethod(_mean_squared_error)
 
 
 class MeanAbsoluteError(BuiltinLoss):
@@ -261,12 +257,8 @@ class MeanAbsoluteError(BuiltinLoss):
         0.5
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-    def call(self, y_true, y_pred) -> Tensor:
-        y_true, y_pred, _ = self._prepare(y_true, y_pred)
-        return _mean_absolute_error(y_true, y_pred)
+    default_name = "mean_absolute_error"
+    function = staticmethod(_mean_absolute_error)
 
 
 class MeanAbsolutePercentageError(BuiltinLoss):
@@ -285,14 +277,8 @@ class MeanAbsolutePercentageError(BuiltinLoss):
         18.75
     """
 
-    def __init__(
-        self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error", dtype=None
-    ):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-    def call(self, y_true, y_pred) -> Tensor:
-        y_true, y_pred, _ = self._prepare(y_true, y_pred)
-        return _mean_absolute_percentage_error(y_true, y_pred)
+    default_name = "mean_absolute_percentage_error"
+    function = staticmethod(_mean_absolute_percentage_error)
 
 
 class MeanSquaredLogarithmicError(BuiltinLoss):
@@ -314,14 +300,8 @@ class MeanSquaredLogarithmicError(BuiltinLoss):
         0.2402
     """
 
-    def __init__(
-        self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error", dtype=None
-    ):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-    def call(self, y_true, y_pred) -> Tensor:
-        y_true, y_pred, _ = self._prepare(y_true, y_pred)
-        return _mean_squared_logarithmic_error(y_true, y_pred)
+    default_name = "mean_squared_logarithmic_error"
+    function = staticmethod(_mean_squared_logarithmic_error)
 
 
 class Huber(BuiltinLoss):
@@ -375,12 +355,8 @@ class LogCosh(BuiltinLoss):
         0.1084
     """
 
-    def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-
-    def call(self, y_true, y_pred) -> Tensor:
-        y_true, y_pred, _ = self._prepare(y_true, y_pred)
-        return _log_cosh(y_true, y_pred)
+    default_name = "log_cosh"
+    function = staticmethod(_log_cosh)
 
 
 class CosineSimilarity(BuiltinLoss):
