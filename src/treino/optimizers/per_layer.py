@@ -1,0 +1,400 @@
+"""Several optimizers in one model, one per layer — chosen by hand or by watching the gradients.
+
+The course's advanced exercise: different layers may want different
+optimizers (a pretrained backbone: small, steady SGD steps; a new head: Adam).
+
+* :class:`PerLayer` — you assign: ``{layer name or pattern: optimizer}``.
+* :class:`AdaptivePerLayer` — it assigns: each layer starts with one of two
+  candidates and is switched to the other when its gradient statistics say so,
+  under the rule documented on the class; every decision is recorded.
+
+Both hand each variable's gradient to the optimizer in charge of it; each
+inner optimizer keeps its own state, learning rate and step count.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+from treino import io
+from treino.optimizers import base
+from treino.optimizers.adam import Adam
+from treino.optimizers.sgd import SGD
+
+TENFOLD = math.log(10.0)
+"""The default ``trend_threshold``: a gradient norm that changed tenfold within a window."""
+
+
+def _resolve(optimizer):
+    from treino.optimizers import get  # the registry imports this module
+
+    return get(optimizer)
+
+
+def layer_of(variable) -> str:
+    """The layer a variable belongs to: its path without the last part (``"dense_1"``)."""
+    path = base.variable_path(variable)
+    return path.rsplit("/", 1)[0] if "/" in path else path
+
+
+class LayerwiseOptimizer:
+    """What both per-layer optimizers share: routing, learning rate, state files."""
+
+    def __init__(self, name):
+        self.name = name
+        self.iterations = 0
+
+    # subclasses define: self.optimizers (dict name → Optimizer) and optimizer_for(variable)
+    def optimizer_for(self, variable) -> base.Optimizer:
+        raise NotImplementedError
+
+    def _route(self, grads, variables) -> dict:
+        groups: dict[str, tuple[list, list]] = {}
+        for grad, variable in zip(grads, variables, strict=True):
+            key = self._key_of(self.optimizer_for(variable))
+            groups.setdefault(key, ([], []))
+            groups[key][0].append(grad)
+            groups[key][1].append(variable)
+        return groups
+
+    def _key_of(self, optimizer) -> str:
+        return next(k for k, o in self.optimizers.items() if o is optimizer)
+
+    def apply_gradients(self, grads_and_vars) -> None:
+        """Check every gradient, then let each layer's optimizer update its variables."""
+        grads, variables = base.validate_gradients(type(self).__name__, grads_and_vars)
+        self._before_update(grads, variables)
+        for key, (group_grads, group_vars) in self._route(grads, variables).items():
+            self.optimizers[key].apply_gradients(zip(group_grads, group_vars, strict=True))
+        self.iterations += 1
+
+    def _before_update(self, grads, variables) -> None:
+        """Hook: the adaptive variant watches the gradients here."""
+
+    def apply(self, grads, variables) -> None:
+        self.apply_gradients(zip(grads, variables, strict=True))
+
+    def step(self, variables) -> None:
+        self.apply_gradients((v.grad, v) for v in variables if v.grad is not None)
+
+    def build(self, variables) -> None:
+        for variable in variables:
+            self.optimizer_for(variable).build([variable])
+
+    @property
+    def learning_rate(self) -> float:
+        """The first inner optimizer's η; setting it rescales every inner η by the same factor.
+
+        So a callback that multiplies "the" learning rate by 0.1 (ReduceLROnPlateau)
+        lowers all layers' rates by 10× and keeps their ratios.
+        """
+        return next(iter(self.optimizers.values())).learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value) -> None:
+        current = self.learning_rate
+        if current == 0:
+            raise ValueError(f"{type(self).__name__}: cannot rescale a learning rate of 0")
+        factor = float(value) / current
+        for optimizer in self.optimizers.values():
+            optimizer.learning_rate = optimizer.learning_rate * factor
+
+    # ----------------------------------------------------------------- state
+    def state_arrays(self) -> dict:
+        """Every inner optimizer's arrays under ``"<key>/…"``, plus this one's own."""
+        arrays = {"iterations": np.array(self.iterations, dtype=np.int64),
+                  "config": np.array(json.dumps({"class_name": type(self).__name__}))}  # fmt: skip
+        for key, optimizer in self.optimizers.items():
+            arrays.update({f"{key}/{k}": a for k, a in optimizer.state_arrays().items()})
+        return arrays
+
+    def load_state_arrays(self, arrays: dict, variables=None, source="the state") -> None:
+        """Restore from :meth:`state_arrays`. ``variables``: all the model's, in order."""
+        if variables is not None:
+            self.build(variables)
+        for key, optimizer in self.optimizers.items():
+            prefix = f"{key}/"
+            own = {k[len(prefix):]: a for k, a in arrays.items() if k.startswith(prefix)}
+            if not own:
+                raise ValueError(f"{source} has no state for the optimizer '{key}'")
+            optimizer.load_state_arrays(own, source=source)
+        self.iterations = int(arrays["iterations"])
+
+    def save_state(self, path) -> None:
+        """Write all inner states to one ``.npz`` file, atomically (no pickle)."""
+        io.save_npz(path, self.state_arrays())
+
+    def load_state(self, path, variables=None) -> None:
+        """Read :meth:`save_state`'s file. Pass ``variables`` (or :meth:`build` first)."""
+        self.load_state_arrays(io.load_npz(path), variables, source=f"'{path}'")
+
+
+class PerLayer(LayerwiseOptimizer):
+    """One optimizer per layer, assigned by name: ``PerLayer({"dense_1": "adam", "*": SGD(0.1)})``.
+
+    Each key is a layer name, a variable path (``"dense_1/bias"``) or a glob
+    (``"conv*"``, ``"*/bias"``); a variable goes to the optimizer of the
+    *first* key that matches it, so put specific keys before ``"*"``. A
+    variable that matches no key raises an error naming it (add a ``"*"``
+    entry as the default). The same optimizer object may serve several keys.
+
+    Args:
+        assignment: ``{pattern: optimizer}``; an optimizer may be given by name
+            or config (``"adam"``) like everywhere in treino.
+        name: defaults to ``"per_layer"``.
+
+    Example:
+        >>> import numpy as np
+        >>> from treino.variables import Variable
+        >>> head = Variable(np.ones(2), name="kernel", path="head/kernel")
+        >>> body = Variable(np.ones(2), name="kernel", path="body/kernel")
+        >>> opt = PerLayer({"head": SGD(learning_rate=0.5), "*": SGD(learning_rate=0.1)})
+        >>> opt.apply_gradients([(np.ones(2), head), (np.ones(2), body)])
+        >>> head.numpy(), body.numpy()
+        (array([0.5, 0.5]), array([0.9, 0.9]))
+    """
+
+    def __init__(self, assignment: dict, name="per_layer"):
+        super().__init__(name)
+        if not isinstance(assignment, dict) or not assignment:
+            raise ValueError(
+                "PerLayer needs a non-empty dict {layer name or pattern: optimizer}. "
+                f"Received: {assignment!r}"
+            )
+        self.assignment = {str(k): _resolve(v) for k, v in assignment.items()}
+        self.optimizers = {}
+        for optimizer in self.assignment.values():  # one entry per distinct optimizer
+            if not any(o is optimizer for o in self.optimizers.values()):
+                self.optimizers[str(len(self.optimizers))] = optimizer
+        self._cache: dict = {}
+
+    def optimizer_for(self, variable) -> base.Optimizer:
+        """The optimizer of the first pattern that matches ``variable``'s path."""
+        if variable not in self._cache:
+            path = base.variable_path(variable)
+            match = next(
+                (o for p, o in self.assignment.items() if base.path_matches(path, p)), None
+            )
+            if match is None:
+                raise ValueError(
+                    f"PerLayer: no optimizer for '{path}'; patterns: "
+                    f"{list(self.assignment)}. Add a '*' entry for the rest."
+                )
+            self._cache[variable] = match
+        return self._cache[variable]
+
+    def get_config(self) -> dict:
+        from treino.optimizers import serialize
+
+        return {
+            "assignment": {p: serialize(o) for p, o in self.assignment.items()},
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+
+class AdaptivePerLayer(LayerwiseOptimizer):
+    r"""Each layer gets momentum SGD or Adam, switched by a rule over its gradient statistics.
+
+    Every ``window`` updates, for each layer (its variables taken together,
+    over the last W = ``window`` gradients g₁…g_W), three numbers are measured:
+
+    * **sign consistency** S = meanᵢ |(1/W)·Σₜ sign(gₜ,ᵢ)| ∈ [0, 1]: 1 when every
+      weight is pushed the same way at every step, about 0 when the pushes
+      flip at random (oscillation or pure noise);
+    * **noise-to-signal** N = ((1/W)·Σₜ ‖gₜ‖² − ‖ḡ‖²) / ‖ḡ‖², ḡ = (1/W)·Σₜ gₜ: the
+      variance of the gradient over the squared norm of its mean;
+    * **norm trend** K = the least-squares slope of ln‖gₜ‖ against t, times W:
+      how much the log-norm changed over the window (ln 10 = tenfold).
+
+    The rule (deterministic: the same gradients give the same decisions):
+
+    1. |K| > ``trend_threshold`` (the gradient scale is exploding or vanishing)
+       → **adaptive** (Adam: its step does not depend on the gradient's scale);
+    2. else S ≥ ``sign_threshold`` and N ≤ ``noise_threshold`` (a steady
+       direction) → **steady** (momentum SGD: momentum accelerates a steady
+       direction, and SGD tends to generalise better than Adam);
+    3. else → **adaptive** (noisy or oscillating gradients: Adam's per-weight
+       scaling damps them).
+
+    A layer switches only after ``patience`` consecutive evaluations recommend
+    the other candidate (hysteresis against flapping). An evaluation happens
+    when a window's last gradient arrives and a switch already applies to that
+    update (the decision's ``step``). On a switch the new
+    optimizer starts that layer's state afresh (moments 0, t = 1) and the old
+    one forgets it.
+
+    Every evaluation is appended to :attr:`decisions` — a dict with ``step``,
+    ``layer``, ``sign_consistency``, ``noise_to_signal``, ``norm_trend``,
+    ``recommended``, ``action`` (``"keep"`` or ``"switch"``), ``optimizer``
+    (the one in charge afterwards) and ``reason``; :attr:`switches` lists
+    only the switches and :attr:`assignment` the current choice per layer.
+
+    Args:
+        adaptive: the adaptive candidate. Defaults to ``Adam(learning_rate=0.001)``.
+        steady: the steady candidate. Defaults to
+            ``SGD(learning_rate=0.01, momentum=0.9)``.
+        window: W, updates between evaluations. Defaults to 20.
+        patience: consecutive agreeing evaluations needed to switch. Defaults to 2.
+        sign_threshold: S above which gradients count as steady. Defaults to 0.5.
+        noise_threshold: N below which gradients count as steady. Defaults to 1.0.
+        trend_threshold: |K| above which the scale counts as unstable.
+            Defaults to ln 10.
+        start: ``"adaptive"`` or ``"steady"``, every layer's first optimizer.
+            Defaults to ``"adaptive"`` (fast early progress).
+        name: defaults to ``"adaptive_per_layer"``.
+
+    Example:
+        >>> import numpy as np
+        >>> from treino.variables import Variable
+        >>> w = Variable(np.ones(3), name="kernel", path="dense/kernel")
+        >>> opt = AdaptivePerLayer(window=5, patience=1)
+        >>> for _ in range(5):                       # a perfectly steady gradient
+        ...     opt.apply_gradients([(np.ones(3), w)])
+        >>> d = opt.decisions[-1]
+        >>> d["sign_consistency"], d["action"], opt.assignment["dense"]
+        (1.0, 'switch', 'steady')
+    """
+
+    def __init__(self, adaptive=None, steady=None, window=20, patience=2, sign_threshold=0.5,
+                 noise_threshold=1.0, trend_threshold=TENFOLD, start="adaptive",
+                 name="adaptive_per_layer"):  # fmt: skip
+        super().__init__(name)
+        self.optimizers = {
+            "adaptive": _resolve(adaptive) if adaptive is not None else Adam(0.001),
+            "steady": _resolve(steady) if steady is not None else SGD(0.01, momentum=0.9),
+        }
+        if self.optimizers["adaptive"] is self.optimizers["steady"]:
+            raise ValueError("AdaptivePerLayer: adaptive and steady must be two optimizers")
+        for arg, value in (("window", window), ("patience", patience)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"AdaptivePerLayer: {arg} must be an integer >= 1. "
+                                 f"Received: {arg}={value!r}")  # fmt: skip
+        if window < 2:
+            raise ValueError(f"AdaptivePerLayer: window must be >= 2. Received: window={window}")
+        for arg, value in (("sign_threshold", sign_threshold),
+                           ("noise_threshold", noise_threshold),
+                           ("trend_threshold", trend_threshold)):  # fmt: skip
+            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+                raise ValueError(f"AdaptivePerLayer: {arg} must be a number >= 0. "
+                                 f"Received: {arg}={value!r}")  # fmt: skip
+        if start not in self.optimizers:
+            raise ValueError(f"AdaptivePerLayer: start must be 'adaptive' or 'steady'. "
+                             f"Received: start={start!r}")  # fmt: skip
+        self.window, self.patience, self.start = window, patience, start
+        self.sign_threshold = float(sign_threshold)
+        self.noise_threshold = float(noise_threshold)
+        self.trend_threshold = float(trend_threshold)
+        self.assignment: dict[str, str] = {}
+        self.decisions: list[dict] = []
+        self._stats: dict[str, _WindowStats] = {}
+        self._streak: dict[str, int] = {}
+
+    @property
+    def switches(self) -> list[dict]:
+        """The decisions that changed a layer's optimizer."""
+        return [d for d in self.decisions if d["action"] == "switch"]
+
+    def optimizer_for(self, variable) -> base.Optimizer:
+        return self.optimizers[self.assignment.setdefault(layer_of(variable), self.start)]
+
+    # ------------------------------------------------------------- watching
+    def _before_update(self, grads, variables) -> None:
+        by_layer: dict[str, list] = {}
+        for grad, variable in zip(grads, variables, strict=True):
+            by_layer.setdefault(layer_of(variable), []).append(grad)
+        for layer, layer_grads in by_layer.items():
+            self.assignment.setdefault(layer, self.start)
+            stats = self._stats.setdefault(layer, _WindowStats())
+            stats.add(layer_grads)
+            if stats.count == self.window:
+                self._decide(layer, stats.summary(), [v for v in variables
+                                                      if layer_of(v) == layer])  # fmt: skip
+                self._stats[layer] = _WindowStats()
+
+    def recommend(self, sign_consistency: float, noise_to_signal: float, norm_trend: float):
+        """The rule: ``(candidate, reason)`` for one layer's statistics."""
+        if abs(norm_trend) > self.trend_threshold:
+            way = "growing" if norm_trend > 0 else "shrinking"
+            return "adaptive", (f"gradient norm {way} fast (|K| = {abs(norm_trend):.2f} > "
+                                f"{self.trend_threshold:.2f})")  # fmt: skip
+        if sign_consistency >= self.sign_threshold and noise_to_signal <= self.noise_threshold:
+            return "steady", (f"steady direction (S = {sign_consistency:.2f} >= "
+                              f"{self.sign_threshold:.2f}, N = {noise_to_signal:.2f} <= "
+                              f"{self.noise_threshold:.2f})")  # fmt: skip
+        return "adaptive", (f"noisy or oscillating (S = {sign_consistency:.2f}, "
+                            f"N = {noise_to_signal:.2f})")  # fmt: skip
+
+    def _decide(self, layer: str, summary: dict, variables: list) -> None:
+        current = self.assignment[layer]
+        recommended, reason = self.recommend(**summary)
+        self._streak[layer] = self._streak.get(layer, 0) + 1 if recommended != current else 0
+        action = "keep"
+        if self._streak[layer] >= self.patience:
+            for variable in variables:
+                self.optimizers[current].reset_state(variable)
+            self.assignment[layer] = recommended
+            self._streak[layer] = 0
+            action = "switch"
+        self.decisions.append({
+            "step": self.iterations + 1, "layer": layer, **summary,
+            "recommended": recommended, "action": action,
+            "optimizer": self.assignment[layer], "reason": reason,
+        })  # fmt: skip
+
+    def get_config(self) -> dict:
+        from treino.optimizers import serialize
+
+        return {
+            "adaptive": serialize(self.optimizers["adaptive"]),
+            "steady": serialize(self.optimizers["steady"]),
+            "window": self.window, "patience": self.patience,
+            "sign_threshold": self.sign_threshold, "noise_threshold": self.noise_threshold,
+            "trend_threshold": self.trend_threshold, "start": self.start, "name": self.name,
+        }  # fmt: skip
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+
+class _WindowStats:
+    """Running sums over one window of a layer's gradients (no gradient is stored)."""
+
+    def __init__(self):
+        self.count = 0
+        self.sign_sum = None  # Σₜ sign(gₜ), per weight
+        self.grad_sum = None  # Σₜ gₜ, per weight
+        self.square_norm_sum = 0.0  # Σₜ ‖gₜ‖²
+        self.log_norms: list[float] = []
+
+    def add(self, grads: list) -> None:
+        flat = np.concatenate([g.reshape(-1) for g in grads]).astype(np.float64)
+        if self.count == 0:
+            self.sign_sum, self.grad_sum = np.sign(flat), flat.copy()
+        else:
+            self.sign_sum += np.sign(flat)
+            self.grad_sum += flat
+        square_norm = float(np.dot(flat, flat))
+        self.square_norm_sum += square_norm
+        self.log_norms.append(0.5 * math.log(max(square_norm, 1e-300)))
+        self.count += 1
+
+    def summary(self) -> dict:
+        w = self.count
+        mean = self.grad_sum / w
+        mean_sq = float(np.dot(mean, mean))
+        variance = max(self.square_norm_sum / w - mean_sq, 0.0)
+        steps = np.arange(w, dtype=np.float64)
+        slope = float(np.polyfit(steps, np.array(self.log_norms), 1)[0])
+        return {
+            "sign_consistency": float(np.mean(np.abs(self.sign_sum / w))),
+            "noise_to_signal": variance / mean_sq if mean_sq > 0 else math.inf,
+            "norm_trend": slope * w,
+        }
