@@ -200,7 +200,7 @@ class PerLayer(LayerwiseOptimizer):
 
 
 class AdaptivePerLayer(LayerwiseOptimizer):
-    r"""Each layer gets momentum SGD or Adam, switched by a rule over its gradient statistics.
+    r"""Each layer gets Adam or momentum SGD, switched by a rule over its gradient statistics.
 
     Every ``window`` updates, for each layer (its variables taken together,
     over the last W = ``window`` gradients g₁…g_W), three numbers are measured:
@@ -217,11 +217,18 @@ class AdaptivePerLayer(LayerwiseOptimizer):
 
     1. |K| > ``trend_threshold`` (the gradient scale is exploding or vanishing)
        → **adaptive** (Adam: its step does not depend on the gradient's scale);
-    2. else S ≥ ``sign_threshold`` and N ≤ ``noise_threshold`` (a steady
-       direction) → **steady** (momentum SGD: momentum accelerates a steady
-       direction, and SGD tends to generalise better than Adam);
-    3. else → **adaptive** (noisy or oscillating gradients: Adam's per-weight
-       scaling damps them).
+    2. else N ≥ ``noise_threshold`` and S ≤ ``sign_threshold`` (the layer's
+       gradient is mostly mini-batch noise: it has reached the bottom of its
+       valley) → **steady** (momentum SGD averages the noise out, where Adam's
+       per-weight normalisation would blow tiny noisy gradients up to steps
+       of size η; SGD also tends to generalise better there);
+    3. else (a clear signal) → **adaptive** (Adam makes fast progress).
+
+    This is the "Adam early, SGD late" idea of SWATS (Keskar & Socher, 2017),
+    decided per layer from measurable statistics. For reference, pure noise
+    over a window of W gradients gives N ≈ W and S ≈ √(2/(πW)) (0.18 for
+    W = 20); a steady gradient gives N = 0, S = 1. The default thresholds
+    (N ≥ 10, S ≤ 0.3) thus mean "at least half as noisy as pure noise".
 
     A layer switches only after ``patience`` consecutive evaluations recommend
     the other candidate (hysteresis against flapping). An evaluation happens
@@ -242,8 +249,10 @@ class AdaptivePerLayer(LayerwiseOptimizer):
             ``SGD(learning_rate=0.01, momentum=0.9)``.
         window: W, updates between evaluations. Defaults to 20.
         patience: consecutive agreeing evaluations needed to switch. Defaults to 2.
-        sign_threshold: S above which gradients count as steady. Defaults to 0.5.
-        noise_threshold: N below which gradients count as steady. Defaults to 1.0.
+        sign_threshold: S at or below which gradients may count as noise.
+            Defaults to 0.3.
+        noise_threshold: N at or above which gradients may count as noise.
+            Defaults to 10.0.
         trend_threshold: |K| above which the scale counts as unstable.
             Defaults to ln 10.
         start: ``"adaptive"`` or ``"steady"``, every layer's first optimizer.
@@ -253,17 +262,18 @@ class AdaptivePerLayer(LayerwiseOptimizer):
     Example:
         >>> import numpy as np
         >>> from treino.variables import Variable
-        >>> w = Variable(np.ones(3), name="kernel", path="dense/kernel")
-        >>> opt = AdaptivePerLayer(window=5, patience=1)
-        >>> for _ in range(5):                       # a perfectly steady gradient
-        ...     opt.apply_gradients([(np.ones(3), w)])
+        >>> w = Variable(np.zeros(100), name="kernel", path="dense/kernel")
+        >>> opt = AdaptivePerLayer(window=20, patience=1)
+        >>> rng = np.random.default_rng(0)
+        >>> for _ in range(20):                      # pure noise: the bottom of the valley
+        ...     opt.apply_gradients([(rng.normal(size=100), w)])
         >>> d = opt.decisions[-1]
-        >>> d["sign_consistency"], d["action"], opt.assignment["dense"]
-        (1.0, 'switch', 'steady')
+        >>> round(d["sign_consistency"], 2), d["action"], opt.assignment["dense"]
+        (0.18, 'switch', 'steady')
     """
 
-    def __init__(self, adaptive=None, steady=None, window=20, patience=2, sign_threshold=0.5,
-                 noise_threshold=1.0, trend_threshold=TENFOLD, start="adaptive",
+    def __init__(self, adaptive=None, steady=None, window=20, patience=2, sign_threshold=0.3,
+                 noise_threshold=10.0, trend_threshold=TENFOLD, start="adaptive",
                  name="adaptive_per_layer"):  # fmt: skip
         super().__init__(name)
         self.optimizers = {
@@ -324,12 +334,12 @@ class AdaptivePerLayer(LayerwiseOptimizer):
             way = "growing" if norm_trend > 0 else "shrinking"
             return "adaptive", (f"gradient norm {way} fast (|K| = {abs(norm_trend):.2f} > "
                                 f"{self.trend_threshold:.2f})")  # fmt: skip
-        if sign_consistency >= self.sign_threshold and noise_to_signal <= self.noise_threshold:
-            return "steady", (f"steady direction (S = {sign_consistency:.2f} >= "
-                              f"{self.sign_threshold:.2f}, N = {noise_to_signal:.2f} <= "
-                              f"{self.noise_threshold:.2f})")  # fmt: skip
-        return "adaptive", (f"noisy or oscillating (S = {sign_consistency:.2f}, "
-                            f"N = {noise_to_signal:.2f})")  # fmt: skip
+        if noise_to_signal >= self.noise_threshold and sign_consistency <= self.sign_threshold:
+            return "steady", (f"noise-dominated (N = {noise_to_signal:.1f} >= "
+                              f"{self.noise_threshold:g}, S = {sign_consistency:.2f} <= "
+                              f"{self.sign_threshold:g})")  # fmt: skip
+        return "adaptive", (f"clear signal (N = {noise_to_signal:.1f}, "
+                            f"S = {sign_consistency:.2f})")  # fmt: skip
 
     def _decide(self, layer: str, summary: dict, variables: list) -> None:
         current = self.assignment[layer]
