@@ -331,3 +331,17 @@ def test_no_warning_in_the_normal_case():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _train(optimizers.SGD(0.1), variables, 2)
+
+
+def test_readme_optimizer_snippet_runs(tmp_path, monkeypatch):
+    import pathlib
+    import re
+
+    readme = (pathlib.Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    snippet = next(s for s in re.findall(r"```python\n(.*?)```", readme, re.S)
+                   if "optimizers" in s)  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert namespace["loss"].item() < 1e-4
+    assert (tmp_path / "opt.npz").exists()
