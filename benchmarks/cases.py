@@ -77,4 +77,54 @@ def mlp_step(framework: str, repeats: int = 100, batch: int = 128) -> list:
     return _time(step, repeats)
 
 
-CASES = {"mlp_step": mlp_step}
+def _mlp_parameter_shapes() -> list:
+    """The course MLP's weights, in treino's (in, out) layout: 109,386 numbers."""
+    shapes = []
+    for fan_in, fan_out in zip(MLP_SIZES[:-1], MLP_SIZES[1:], strict=True):
+        shapes += [(fan_in, fan_out), (fan_out,)]
+    return shapes
+
+
+def _optimizer_step(framework: str, repeats: int, make_treino, make_torch) -> list:
+    """One update of every MLP parameter with fixed random gradients."""
+    rng = np.random.default_rng(0)
+    values = [rng.normal(size=s).astype(np.float32) for s in _mlp_parameter_shapes()]
+    grads = [rng.normal(size=s).astype(np.float32) for s in _mlp_parameter_shapes()]
+    if framework == "torch":
+        import torch
+
+        params = [torch.tensor(v, requires_grad=True) for v in values]
+        for p, g in zip(params, grads, strict=True):
+            p.grad = torch.from_numpy(g)
+        optimizer = make_torch(params)
+        return _time(optimizer.step, repeats)
+
+    import treino
+
+    params = [treino.tensor(v, requires_grad=True) for v in values]
+    optimizer = make_treino()
+    pairs = list(zip(grads, params, strict=True))
+    return _time(lambda: optimizer.apply_gradients(pairs), repeats)
+
+
+def adam_step(framework: str, repeats: int = 100) -> list:
+    """Adam update of the course MLP's 109k parameters (torch: default foreach kernels)."""
+    from treino import optimizers
+
+    return _optimizer_step(
+        framework, repeats, lambda: optimizers.Adam(1e-3),
+        lambda params: __import__("torch").optim.Adam(params, lr=1e-3, eps=1e-7),
+    )  # fmt: skip
+
+
+def sgd_momentum_step(framework: str, repeats: int = 100) -> list:
+    """SGD + momentum 0.9 update of the course MLP's 109k parameters."""
+    from treino import optimizers
+
+    return _optimizer_step(
+        framework, repeats, lambda: optimizers.SGD(0.01, momentum=0.9),
+        lambda params: __import__("torch").optim.SGD(params, lr=0.01, momentum=0.9),
+    )  # fmt: skip
+
+
+CASES = {"mlp_step": mlp_step, "adam_step": adam_step, "sgd_momentum_step": sgd_momentum_step}
