@@ -45,11 +45,11 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 
 import numpy as np
 
 from treino import backend
+from treino.naming import snake_case
 
 __all__ = [
     "Constant",
@@ -706,9 +706,6 @@ _CLASSES = (
 )  # fmt: skip
 
 
-def _snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
 
 _ALIASES = {
     "uniform": RandomUniform,
@@ -725,7 +722,7 @@ _ALIASES = {
 
 _REGISTRY: dict[str, type] = {
     **{cls.__name__: cls for cls in _CLASSES},
-    **{_snake_case(cls.__name__): cls for cls in _CLASSES},
+    **{snake_case(cls.__name__): cls for cls in _CLASSES},
     **_ALIASES,
 }
 

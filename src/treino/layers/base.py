@@ -11,20 +11,17 @@ models are wired before any data flows.
 from __future__ import annotations
 
 import inspect
-import re
 from collections import defaultdict
 
 import numpy as np
 
 from treino import backend, ops
 from treino.autograd import Tensor, no_grad
+from treino.naming import snake_case
 from treino.variables import Variable
 
 _name_counts: defaultdict = defaultdict(int)
 
-
-def _snake_case(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
 def unique_name(base: str) -> str:
@@ -138,7 +135,7 @@ class Layer:
                 f"{type(self).__name__}: unrecognized keyword arguments: {sorted(kwargs)}"
             )
         object.__setattr__(self, "_sublayers", [])
-        self.name = name or unique_name(_snake_case(type(self).__name__))
+        self.name = name or unique_name(snake_case(type(self).__name__))
         self.dtype = np.dtype(dtype or backend.floatx()).name
         self._trainable = bool(trainable)
         self._own_weights: list[Variable] = []

@@ -15,13 +15,13 @@ hold numbers, and must be finite; each error names the loss.
 
 from __future__ import annotations
 
-import re
 import warnings
 
 import numpy as np
 
 from treino import backend, ops
 from treino.autograd import Tensor, no_grad
+from treino.naming import snake_case
 from treino.ops.activation import Sigmoid, Softmax
 
 EPSILON = 1e-7
@@ -39,9 +39,6 @@ def standardize_reduction(reduction):
         )
     return reduction
 
-
-def _snake_case(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
 
 class Loss:
@@ -78,7 +75,7 @@ class Loss:
     """
 
     def __init__(self, name: str | None = None, reduction="sum_over_batch_size", dtype=None):
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or snake_case(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
         if dtype is not None:
             if not backend.is_float(dtype):
