@@ -375,36 +375,48 @@ class AdaptivePerLayer(LayerwiseOptimizer):
 
 
 class _WindowStats:
-    """Running sums over one window of a layer's gradients (no gradient is stored)."""
+    """Running sums over one window of a layer's gradients (no gradient is stored).
+
+    Sums are kept per variable, in the gradients' own dtype, so watching a
+    layer costs no concatenation and no float64 copy per step.
+    """
 
     def __init__(self):
         self.count = 0
-        self.sign_sum = None  # Σₜ sign(gₜ), per weight
-        self.grad_sum = None  # Σₜ gₜ, per weight
+        self.sign_sums: list = []  # Σₜ sign(gₜ), per weight
+        self.grad_sums: list = []  # Σₜ gₜ, per weight
         self.square_norm_sum = 0.0  # Σₜ ‖gₜ‖²
         self.log_norms: list[float] = []
 
     def add(self, grads: list) -> None:
-        flat = np.concatenate([g.reshape(-1) for g in grads]).astype(np.float64)
         if self.count == 0:
-            self.sign_sum, self.grad_sum = np.sign(flat), flat.copy()
+            self.sign_sums = [np.sign(g) for g in grads]
+            self.grad_sums = [g.copy() for g in grads]
         else:
-            self.sign_sum += np.sign(flat)
-            self.grad_sum += flat
-        square_norm = float(np.dot(flat, flat))
+            for sign_sum, grad_sum, g in zip(self.sign_sums, self.grad_sums, grads, strict=True):
+                sign_sum += np.sign(g)
+                grad_sum += g
+        square_norm = sum(_square_norm(g) for g in grads)
         self.square_norm_sum += square_norm
         self.log_norms.append(0.5 * math.log(max(square_norm, 1e-300)))
         self.count += 1
 
     def summary(self) -> dict:
         w = self.count
-        mean = self.grad_sum / w
-        mean_sq = float(np.dot(mean, mean))
+        mean_sq = sum(_square_norm(s) for s in self.grad_sums) / w**2  # ‖ḡ‖²
         variance = max(self.square_norm_sum / w - mean_sq, 0.0)
+        size = sum(s.size for s in self.sign_sums)
+        sign_consistency = sum(float(np.abs(s).sum()) for s in self.sign_sums) / (w * size)
         steps = np.arange(w, dtype=np.float64)
         slope = float(np.polyfit(steps, np.array(self.log_norms), 1)[0])
         return {
-            "sign_consistency": float(np.mean(np.abs(self.sign_sum / w))),
+            "sign_consistency": sign_consistency,
             "noise_to_signal": variance / mean_sq if mean_sq > 0 else math.inf,
             "norm_trend": slope * w,
         }
+
+
+def _square_norm(array: np.ndarray) -> float:
+    """‖a‖² as a Python float (a dot product in the array's dtype)."""
+    flat = array.reshape(-1)
+    return float(np.dot(flat, flat))
