@@ -280,6 +280,13 @@ class Tensor:
     def item(self):
         return self.data.item()
 
+    def __float__(self) -> float:
+        """``float(t)`` for a one-element tensor (as ``float(tf_tensor)`` in Keras code)."""
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
     def tolist(self):
         return self.data.tolist()
 

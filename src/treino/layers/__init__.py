@@ -4,6 +4,13 @@ Weight layouts follow Keras (Dense kernel ``(in, out)``; BatchNormalization
 gamma, beta, moving_mean, moving_variance) so weights move between the two.
 """
 
+from treino.layers.augmentation import (
+    GaussianNoise,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
 from treino.layers.base import Input, InputLayer, InputSpec, KerasTensor, Layer
 from treino.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Reshape
 from treino.layers.merge import Add, Concatenate
@@ -18,12 +25,17 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GaussianNoise",
     "Input",
     "InputLayer",
     "InputSpec",
     "KerasTensor",
     "Layer",
     "LayerNormalization",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
     "Reshape",
 ]
 

@@ -22,7 +22,13 @@ from treino.variables import Variable
 
 _name_counts: defaultdict = defaultdict(int)
 
+_training_context: list = []
+"""The ``training`` flag of the enclosing layer calls (innermost last).
 
+A model's ``call`` calls its sublayers without passing ``training``; they
+inherit it from here, as in Keras, so a Dropout inside a subclassed model is
+active during ``fit`` and the identity in ``predict``.
+"""
 
 def unique_name(base: str) -> str:
     """``dense``, ``dense_1``, ``dense_2`` … as Keras names layers."""
@@ -43,6 +49,7 @@ class KerasTensor:
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = np.dtype(dtype or backend.floatx())
         self.history = (layer, inputs)
+        self.index = 0  # position among the outputs of the layer call that made it
 
     @property
     def ndim(self) -> int:
@@ -142,6 +149,8 @@ class Layer:
         self._activity_losses: list[Tensor] = []
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self.built = False
+        self._build_input_shape = None  # the input shape the layer was built for
+        self._last_output_shape = None  # the output shape of its last call (for summary())
         self.input_spec: InputSpec | list | None = None
         if input_shape is not None:
             shape = (input_shape,) if isinstance(input_shape, int) else tuple(input_shape)
@@ -316,7 +325,14 @@ class Layer:
         inputs = self._convert_inputs(inputs)
         self._check_before_and_build(_flatten(inputs), _shape_of(inputs))
         self._activity_losses = []
-        outputs = self._call_with_training(inputs, training, **kwargs)
+        if training is None and _training_context:
+            training = _training_context[-1]
+        _training_context.append(training)
+        try:
+            outputs = self._call_with_training(inputs, training, **kwargs)
+        finally:
+            _training_context.pop()
+        self._last_output_shape = _map(lambda t: (None, *t.shape[1:]), outputs)
         if self.activity_regularizer is not None:  # Keras: penalty per sample of the batch
             for y in _flatten(outputs):
                 penalty = self.activity_regularizer(y)
@@ -329,6 +345,7 @@ class Layer:
         return self.call(inputs, **kwargs)
 
     def _build_from(self, input_shape) -> None:
+        self._build_input_shape = input_shape
         self.build(input_shape)
         self.built = True
 
@@ -347,8 +364,12 @@ class Layer:
         shapes = _map(lambda t: t.shape, inputs)
         self._check_before_and_build(_flatten(inputs), shapes)
         out_shape = self.compute_output_shape(shapes)
+        self._last_output_shape = out_shape
         if isinstance(out_shape, list):
-            return [KerasTensor(s, self.dtype, self, inputs) for s in out_shape]
+            outputs = [KerasTensor(s, self.dtype, self, inputs) for s in out_shape]
+            for index, output in enumerate(outputs):
+                output.index = index
+            return outputs
         return KerasTensor(out_shape, self.dtype, self, inputs)
 
     def _convert_inputs(self, inputs):
