@@ -16,11 +16,16 @@ from treino.layers import (
     Dropout,
     Embedding,
     Flatten,
+    GaussianNoise,
     Input,
     InputLayer,
     KerasTensor,
     Layer,
     LayerNormalization,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
     Reshape,
 )
 
@@ -137,6 +142,13 @@ GRAD_CASES = [
         {},
         0,
     ),
+    ("random_flip", lambda: RandomFlip(**F64), data(4, 3, 3, 2), {"training": True}, 0),
+    ("random_translation", lambda: RandomTranslation(0.3, 0.3, fill_mode="constant", **F64),
+     data(3, 4, 4, 1), {"training": True}, 0),  # fmt: skip
+    ("random_rotation", lambda: RandomRotation(0.1, **F64), data(2, 5, 5, 1),
+     {"training": True}, 0),  # fmt: skip
+    ("random_zoom", lambda: RandomZoom(0.2, **F64), data(2, 4, 4, 2), {"training": True}, 0),
+    ("gaussian_noise", lambda: GaussianNoise(0.1, **F64), data(3, 4), {"training": True}, 0),
 ]
 
 
@@ -194,6 +206,13 @@ CONFIG_CASES = [
      ids(3, 5, high=9)),  # fmt: skip
     ("add", lambda: Add(), [data(2, 3), data(2, 3, seed=1)]),
     ("concatenate", lambda: Concatenate(axis=1), [data(2, 3), data(2, 1, seed=1)]),
+    ("random_flip", lambda: RandomFlip("vertical", seed=3), data(2, 3, 3, 1)),
+    ("random_translation", lambda: RandomTranslation((-0.2, 0.1), 0.2, fill_mode="wrap",
+                                                     seed=1), data(2, 4, 4, 1)),  # fmt: skip
+    ("random_rotation", lambda: RandomRotation(0.05, interpolation="nearest", seed=2),
+     data(2, 4, 4, 1)),  # fmt: skip
+    ("random_zoom", lambda: RandomZoom(0.1, (-0.2, 0.2), seed=4), data(2, 4, 4, 1)),
+    ("gaussian_noise", lambda: GaussianNoise(0.5, seed=0), data(2, 3)),
 ]
 
 
