@@ -1,78 +1,62 @@
-"""Quick start: a small MLP learns the two-spirals problem with mini-batch gradient descent.
+"""Quick start: the course's MLP learns Fashion-MNIST with ``Model.fit``.
 
-Layers (Dense, BatchNormalization, Dropout), a loss and ``backward()`` do the
-work; the update ``w ← w − η·∂L/∂w`` is written out, as in the course.
+The images are the sample of Fashion-MNIST shipped inside treino (10,000
+training and 2,000 test images, 28×28, ten classes of clothing), so this runs
+offline right after ``pip install``. The model is the course's, written as in
+Keras: 784 → 128 → 64 → 10 with ReLU, dropout 0.2 and softmax, trained with
+Adam on mini-batches of 32.
 
-Run: python examples/quickstart.py
+Run: python examples/quickstart.py [--epochs 8] [--full]
+(``--full`` trains on the whole 60,000-image set: ``apt-get install
+dataset-fashion-mnist``, or let ``fashion_mnist.load_data()`` download it.)
 """
 
+import argparse
 import time
 
-import numpy as np
-
 import treino
-from treino import layers, losses
+from treino.datasets import fashion_mnist
+from treino.layers import Dense, Dropout
+from treino.models import Sequential
 
 
-def two_spirals(n_per_class: int = 300, noise: float = 0.15, seed: int = 0):
-    """Two interleaved spirals in the plane: a problem no linear model can solve."""
-    rng = np.random.default_rng(seed)
-    t = np.sqrt(rng.random(n_per_class)) * 3 * np.pi
-    arm = np.stack([t * np.cos(t), t * np.sin(t)], axis=1) / (3 * np.pi)
-    x = np.concatenate([arm, -arm]) + rng.normal(0, noise / 3, (2 * n_per_class, 2))
-    y = np.repeat([0, 1], n_per_class)
-    return x.astype("float32"), y
-
-
-def main(epochs: int = 60, batch_size: int = 32, learning_rate: float = 0.1) -> float:
+def main(epochs: int = 8, full: bool = False) -> float:
     treino.seed(42)
-    x, y = two_spirals()
-    order = np.random.default_rng(1).permutation(len(x))
-    x, y = x[order], y[order]
-    split = int(0.8 * len(x))
-    (x_train, y_train), (x_test, y_test) = (x[:split], y[:split]), (x[split:], y[split:])
+    (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data(sample=not full)
+    x_train = x_train.reshape(-1, 784).astype("float32") / 255.0  # pixels em [0, 1]
+    x_test = x_test.reshape(-1, 784).astype("float32") / 255.0
+    print(f"treino {treino.__version__} — Fashion-MNIST: {len(x_train)} imagens de treino, "
+          f"{len(x_test)} de teste")  # fmt: skip
 
-    model = [
-        layers.Dense(64, activation="relu", kernel_initializer="he_normal"),
-        layers.BatchNormalization(),
-        layers.Dense(64, activation="relu", kernel_initializer="he_normal"),
-        layers.Dropout(0.1),
-        layers.Dense(2, activation="softmax"),
-    ]
-    loss_fn = losses.SparseCategoricalCrossentropy()
+    modelo = Sequential([
+        Dense(128, activation="relu", input_shape=(784,)),
+        Dropout(0.2),
+        Dense(64, activation="relu"),
+        Dropout(0.2),
+        Dense(10, activation="softmax"),
+    ])  # fmt: skip
+    modelo.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                   metrics=["accuracy"])  # fmt: skip
+    modelo.summary()
 
-    def forward(inputs, training=False):
-        for layer in model:
-            inputs = layer(inputs, training=training)
-        return inputs
-
-    def accuracy(inputs, labels) -> float:
-        with treino.no_grad():
-            return float(np.mean(forward(inputs).numpy().argmax(axis=1) == labels))
-
-    rng = treino.backend.get_rng()
     start = time.perf_counter()
-    print(f"treino {treino.__version__}: MLP 2-64-64-2 on two spirals "
-          f"({len(x_train)} train / {len(x_test)} test), mini-batch SGD, η = {learning_rate}")
-    for epoch in range(1, epochs + 1):
-        shuffle = rng.permutation(len(x_train))
-        for i in range(0, len(x_train), batch_size):
-            idx = shuffle[i : i + batch_size]
-            loss = loss_fn(y_train[idx], forward(x_train[idx], training=True))
-            params = [w for layer in model for w in layer.trainable_weights]
-            for w in params:
-                w.grad = None
-            loss.backward()
-            with treino.no_grad():
-                for w in params:
-                    w.data -= learning_rate * w.grad
-        if epoch % 10 == 0 or epoch == 1:
-            print(f"época {epoch:3d}  loss {loss.item():.4f}  "
-                  f"acurácia treino {accuracy(x_train, y_train):.3f}")
-    test_accuracy = accuracy(x_test, y_test)
-    print(f"acurácia no teste: {test_accuracy:.3f}  ({time.perf_counter() - start:.1f} s)")
-    return test_accuracy
+    history = modelo.fit(x_train, y_train, epochs=epochs, batch_size=32,
+                         validation_split=0.15)  # fmt: skip
+    seconds = time.perf_counter() - start
+    loss, accuracy = modelo.evaluate(x_test, y_test, verbose=0)
+    best = max(history.history["val_accuracy"])
+    print(f"\nacurácia no teste: {accuracy:.4f}  (loss {loss:.4f}; melhor acurácia de "
+          f"validação {best:.4f}; {seconds:.1f} s de treino)")  # fmt: skip
+    nomes = fashion_mnist.NOMES_DAS_CLASSES
+    previstos = modelo.predict(x_test[:5], verbose=0).argmax(axis=1)
+    for previsto, verdadeiro in zip(previstos, y_test[:5], strict=True):
+        print(f"  previsto: {nomes[previsto]:<14s} verdadeiro: {nomes[verdadeiro]}")
+    return float(accuracy)
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--full", action="store_true", help="the full 60k/10k data set")
+    args = parser.parse_args()
+    main(args.epochs, args.full)

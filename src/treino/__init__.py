@@ -12,25 +12,43 @@ top sit Keras-shaped layers, losses, initializers and regularizers.
 array([-15., -15.], dtype=float32)
 """
 
-from treino import (
+__version__ = "0.1.0"
+
+from treino import (  # noqa: E402
     activations,
     backend,
+    callbacks,
+    data,
+    datasets,
     initializers,
+    keras,  # noqa: E402  (Keras's namespace over the modules above)
     layers,
     losses,
+    metrics,
+    models,
     ops,
+    optimizers,
+    preprocessing,
     regularizers,
 )
+from treino import ops as math  # tf.math's role: element-wise functions (treino.math.exp)
 from treino.autograd import Tensor, enable_grad, is_grad_enabled, no_grad, tensor, unbroadcast
 from treino.backend import seed
 from treino.gradcheck import GradcheckError, gradcheck
 
-__version__ = "0.1.0"
-
 __all__ = [
     "GradcheckError",
     "activations",
+    "callbacks",
+    "data",
+    "datasets",
     "initializers",
+    "keras",
+    "math",
+    "metrics",
+    "models",
+    "optimizers",
+    "preprocessing",
     "layers",
     "losses",
     "regularizers",

@@ -284,10 +284,28 @@ def get(identifier):
     raise ValueError(f"Could not interpret loss identifier: {identifier!r}")
 
 
+def as_loss(identifier) -> Loss:
+    """A :class:`Loss` object for any identifier ``compile`` accepts.
+
+    Names of this package's losses give their class (``"mse"`` →
+    ``MeanSquaredError()``, so ``sample_weight`` and the reduction work as
+    for the class); your own functions are wrapped in :class:`LossFunctionWrapper`.
+
+    Example:
+        >>> type(as_loss("sparse_categorical_crossentropy")).__name__
+        'SparseCategoricalCrossentropy'
+    """
+    loss = get(identifier)
+    if loss is None or isinstance(loss, Loss):
+        return loss
+    builtin = _CLASS_OF_FUNCTION.get(loss)
+    return builtin() if builtin is not None else LossFunctionWrapper(loss)
+
+
 __all__ = [
     "ALL_OBJECTS_DICT", "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge",
     "CosineSimilarity", "EPSILON", "Hinge", "Huber", "KLDivergence", "LogCosh", "Loss",
-    "LossFunctionWrapper", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "LossFunctionWrapper", "MeanAbsoluteError", "as_loss", "MeanAbsolutePercentageError",
     "MeanSquaredError", "MeanSquaredLogarithmicError", "Poisson", "REDUCTIONS",
     "SparseCategoricalCrossentropy", "SquaredHinge", "binary_crossentropy",
     "categorical_crossentropy", "categorical_hinge", "cosine_similarity", "deserialize", "get",
