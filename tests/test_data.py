@@ -277,3 +277,28 @@ def test_memmap_epoch_does_not_materialise_the_array(tmp_path):
     assert int(seen) == 2 * 204800  # two full epochs, in order and shuffled
     assert float(during) < 50, f"peak RSS grew by {during} MiB iterating a 200 MiB memmap"
     assert float(control) > 190  # the measurement does catch a full copy
+
+
+@pytest.mark.parametrize("kind", ["npy_header", "offset", "row_slice", "column_view"])
+def test_memmap_rows_read_from_the_file_equal_the_array(tmp_path, kind):
+    data = np.arange(37 * 6, dtype=np.float32).reshape(37, 6)
+    if kind == "npy_header":  # np.load(mmap_mode="r"): the data starts after the .npy header
+        np.save(tmp_path / "x.npy", data)
+        leaf, expected = np.load(tmp_path / "x.npy", mmap_mode="r"), data
+    else:
+        raw = tmp_path / "x.bin"
+        raw.write_bytes(bytes(5000) + data.tobytes())  # 5000 bytes of header first
+        mm = np.memmap(raw, dtype=np.float32, mode="r", offset=5000, shape=data.shape)
+        leaf, expected = {"offset": (mm, data), "row_slice": (mm[3:30], data[3:30]),
+                          "column_view": (mm[:, ::2], data[:, ::2])}[kind]  # fmt: skip
+    rows = np.array([4, 0, 9, 9, 21, 2])
+    np.testing.assert_array_equal(_gather_rows(leaf, rows), expected[rows])
+    ds = Dataset(leaf, np.arange(len(expected)), batch_size=5, seed=1)
+    for xb, yb in ds:
+        np.testing.assert_array_equal(xb, expected[yb])
+
+
+def _gather_rows(leaf, rows):
+    from treino.data import _gather
+
+    return _gather(leaf, rows)

@@ -396,3 +396,31 @@ def test_verbose_2_prints_one_line_per_epoch(capsys):
     epoch_lines = [line for line in lines if "loss" in line]
     assert len(epoch_lines) == 3
     assert "accuracy" in epoch_lines[0]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads VmHWM from /proc")
+def test_fit_on_a_memory_map_keeps_the_process_small(tmp_path):
+    import subprocess
+    import sys
+
+    rows, width = 25_000, 1024  # 100 MiB of float32
+    path = tmp_path / "x.f32"
+    mm = np.memmap(path, dtype="float32", mode="w+", shape=(rows, width))
+    mm[:] = 0.01
+    mm.flush()
+    del mm
+    code = f"""
+import numpy as np
+from treino import layers, models
+def peak():
+    return [int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')][0]
+x = np.memmap({str(path)!r}, dtype='float32', mode='r', shape=({rows}, {width}))
+model = models.Sequential([layers.Dense(8, input_shape=({width},)), layers.Dense(2)])
+model.compile(optimizer='adam', loss='mse')
+before = peak()
+model.fit(x, np.zeros(({rows}, 2)), batch_size=500, epochs=1, verbose=0)
+print((peak() - before) / 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    grown_mib = float(out.stdout.strip().splitlines()[-1])
+    assert grown_mib < 30, f"peak RSS grew by {grown_mib:.0f} MiB over an epoch of a 100 MiB map"

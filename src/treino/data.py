@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import copy
 import math
+import mmap
 import numbers
+import os
 
 import numpy as np
 
@@ -158,18 +160,52 @@ def _compose(rows, positions):
 def _gather(leaf, rows) -> np.ndarray:
     """Copy just ``rows`` of ``leaf`` into memory.
 
-    A range is a (strided) slice: cheap, also for memmaps. Index arrays into a
-    memmap or lazy array are read in increasing order (sequential disk access),
-    then put back in the requested order.
+    In-memory arrays are indexed directly. Rows of a file memory map are read
+    from the file (see :func:`read_rows`), so the process never keeps the
+    file's pages mapped; other lazy arrays (h5py) are indexed in increasing
+    order (sequential disk access), then put back in the requested order.
     """
-    if isinstance(rows, range):
-        return np.array(leaf[rows.start:rows.stop:rows.step])
     if isinstance(leaf, np.ndarray) and not isinstance(leaf, np.memmap):
-        return leaf[rows]
+        return leaf[rows.start:rows.stop:rows.step] if isinstance(rows, range) else leaf[rows]
+    if isinstance(rows, range):
+        rows = np.arange(rows.start, rows.stop, rows.step, dtype=np.int64)
     order = np.argsort(rows, kind="stable")
-    block = np.asarray(leaf[rows[order]])
+    block = read_rows(leaf, rows[order])
+    if block is None:
+        block = np.asarray(leaf[rows[order]])
     out = np.empty_like(block)
     out[order] = block
+    return out
+
+
+def read_rows(leaf, rows) -> np.ndarray | None:
+    """Rows of an ``np.memmap`` read with ``pread`` from its file; None where that cannot work.
+
+    Why not index the memory map? Every page a process touches in a file
+    mapping stays in its resident memory (RSS) — and recent kernels map whole
+    multi-page blocks at each touch — so one shuffled epoch over a 2 GB file
+    would grow the process to about 2 GB. Reading the rows into a fresh buffer
+    copies only what the batch needs; the OS page cache does the caching.
+    """
+    filename, handle = getattr(leaf, "filename", None), getattr(leaf, "_mmap", None)
+    row_shape = leaf.shape[1:]
+    if filename is None or handle is None or not hasattr(os, "preadv") or (
+        leaf.strides[1:] != np.empty(row_shape, leaf.dtype).strides or leaf.strides[0] <= 0
+    ):
+        return None
+    mapped = np.frombuffer(handle, dtype=np.uint8, count=1)
+    mapping_start = leaf.offset - leaf.offset % mmap.ALLOCATIONGRANULARITY
+    first = mapping_start + leaf.__array_interface__["data"][0] - mapped.__array_interface__[
+        "data"][0]  # fmt: skip
+    del mapped  # release the buffer export at once (the map can then be closed)
+    out = np.empty((len(rows), *row_shape), dtype=leaf.dtype)
+    buffers = out.reshape(len(rows), -1).view(np.uint8)
+    with open(filename, "rb", buffering=0) as f:
+        for buffer, row in zip(buffers, rows.tolist(), strict=True):
+            position = first + row * leaf.strides[0]
+            if os.preadv(f.fileno(), [buffer], position) != buffer.nbytes:
+                raise OSError(f"{filename}: could not read row {row} (the file is shorter "
+                              "than the memory map's shape says)")  # fmt: skip
     return out
 
 
