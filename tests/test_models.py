@@ -424,3 +424,21 @@ print((peak() - before) / 1024)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     grown_mib = float(out.stdout.strip().splitlines()[-1])
     assert grown_mib < 30, f"peak RSS grew by {grown_mib:.0f} MiB over an epoch of a 100 MiB map"
+
+
+def test_readme_training_snippet_runs(tmp_path, monkeypatch):
+    import pathlib
+    import re
+
+    readme = (pathlib.Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    snippet = next(s for s in re.findall(r"```python\n(.*?)```", readme, re.S)
+                   if "modelo.fit" in s)  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert set(namespace["historico"].history) == {"loss", "accuracy", "val_loss",
+                                                   "val_accuracy", "learning_rate"}  # fmt: skip
+    assert namespace["acuracia"] > 0.75
+    x = namespace["x_test"][:50]
+    np.testing.assert_array_equal(namespace["copia"].predict(x, verbose=0),
+                                  namespace["modelo"].predict(x, verbose=0))  # fmt: skip
