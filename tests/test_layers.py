@@ -22,10 +22,12 @@ from treino.layers import (
     KerasTensor,
     Layer,
     LayerNormalization,
+    Normalization,
     RandomFlip,
     RandomRotation,
     RandomTranslation,
     RandomZoom,
+    Rescaling,
     Reshape,
 )
 
@@ -103,6 +105,13 @@ def _bn_inference():
 
 
 # (id, layer factory, inputs, call kwargs, number of trainable weights)
+def _adapted_norm(shape, **kwargs):
+    """A Normalization adapted on other data, so μ ≠ 0 and σ² ≠ 1 both matter."""
+    layer = Normalization(**{**F64, **kwargs})
+    layer.adapt(data(*shape, seed=5) * 2.0 + 1.0)
+    return layer
+
+
 GRAD_CASES = [
     ("input_layer", lambda: InputLayer(shape=(3,), **F64), data(2, 3), {}, 0),
     ("dense", lambda: Dense(4, **F64), data(3, 5), {}, 2),
@@ -149,6 +158,15 @@ GRAD_CASES = [
      {"training": True}, 0),  # fmt: skip
     ("random_zoom", lambda: RandomZoom(0.2, **F64), data(2, 4, 4, 2), {"training": True}, 0),
     ("gaussian_noise", lambda: GaussianNoise(0.1, **F64), data(3, 4), {"training": True}, 0),
+    ("normalization", lambda: _adapted_norm((20, 3)), data(4, 3), {}, 0),
+    ("normalization_invert", lambda: _adapted_norm((20, 3), invert=True), data(4, 3), {}, 0),
+    ("normalization_nhwc", lambda: _adapted_norm((5, 3, 3, 2)), data(2, 3, 3, 2), {}, 0),
+    ("normalization_axis_none", lambda: _adapted_norm((20, 3), axis=None), data(4, 3), {}, 0),
+    ("normalization_given", lambda: Normalization(mean=[1.0, -2.0, 0.5], variance=[4.0, 0.25, 1.0],
+                                                  **F64), data(4, 3), {}, 0),  # fmt: skip
+    ("rescaling", lambda: Rescaling(1 / 255, offset=-0.5, **F64), data(3, 4), {}, 0),
+    ("rescaling_per_channel", lambda: Rescaling([0.5, 2.0], offset=[1.0, 0.0], **F64),
+     data(2, 3, 3, 2), {}, 0),  # fmt: skip
 ]
 
 
@@ -213,6 +231,11 @@ CONFIG_CASES = [
      data(2, 4, 4, 1)),  # fmt: skip
     ("random_zoom", lambda: RandomZoom(0.1, (-0.2, 0.2), seed=4), data(2, 4, 4, 1)),
     ("gaussian_noise", lambda: GaussianNoise(0.5, seed=0), data(2, 3)),
+    ("normalization_given", lambda: Normalization(axis=(1, 2), mean=[[0.0, 1.0, 2.0]],
+                                                  variance=[[1.0, 2.0, 3.0]], invert=True),
+     data(2, 1, 3)),  # fmt: skip
+    ("normalization_adapted", lambda: _adapted_norm((20, 3), dtype="float32"), data(2, 3)),
+    ("rescaling", lambda: Rescaling([0.5, 1.0, 2.0], offset=-1.0), data(2, 4, 4, 3)),
 ]
 
 
@@ -234,7 +257,10 @@ def test_config_round_trip(make, inputs):
     if isinstance(layer, BatchNormalization):  # compare in inference (moving stats copied)
         kwargs = {}
         original = call(layer, inputs)
-    call(clone, inputs)  # build (in inference: a seeded Dropout keeps its first mask)
+    if isinstance(layer, Normalization):  # adapted statistics travel as weights: build, then load
+        clone.build(np.shape(inputs))
+    else:
+        call(clone, inputs)  # build (in inference: a seeded Dropout keeps its first mask)
     clone.set_weights(layer.get_weights())
     for a, b in zip(clone.get_weights(), layer.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)

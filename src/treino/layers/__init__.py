@@ -15,6 +15,7 @@ from treino.layers.base import Input, InputLayer, InputSpec, KerasTensor, Layer
 from treino.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Reshape
 from treino.layers.merge import Add, Concatenate
 from treino.layers.normalization import BatchNormalization, LayerNormalization
+from treino.layers.preprocessing import Normalization, Rescaling
 
 __all__ = [
     "Activation",
@@ -32,10 +33,12 @@ __all__ = [
     "KerasTensor",
     "Layer",
     "LayerNormalization",
+    "Normalization",
     "RandomFlip",
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
+    "Rescaling",
     "Reshape",
 ]
 

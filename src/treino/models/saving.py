@@ -83,7 +83,7 @@ def _check_overwrite(path, overwrite: bool) -> None:
 def weight_arrays(model) -> dict:
     """The weights as named arrays: ``"0"``, ``"1"``, … plus their paths (as JSON text)."""
     weights = model.weights
-    arrays = {str(i): np.ascontiguousarray(w.data) for i, w in enumerate(weights)}
+    arrays = {str(i): np.array(w.data, order="C") for i, w in enumerate(weights)}
     arrays["paths"] = np.array(json.dumps([w.path for w in weights]))
     return arrays
 
