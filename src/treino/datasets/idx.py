@@ -17,10 +17,11 @@ import math
 import os
 import struct
 import sys
-import tempfile
 import zlib
 
 import numpy as np
+
+from treino.io import atomic_write
 
 __all__ = ["read_idx", "write_idx"]
 
@@ -150,20 +151,15 @@ def write_idx(path, array) -> None:
         )
     header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
     body = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder(">")).tobytes()
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if path.endswith(".gz"):
-                with gzip.GzipFile(fileobj=f, mode="wb", mtime=0, filename="") as g:
-                    g.write(header + body)
-            else:
-                f.write(header + body)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+
+    def write(f):
+        if path.endswith(".gz"):
+            with gzip.GzipFile(fileobj=f, mode="wb", mtime=0, filename="") as g:
+                g.write(header + body)
+        else:
+            f.write(header + body)
+
+    atomic_write(path, write)
 
 
 MNIST_FILES = (

@@ -52,18 +52,6 @@ def as_arrays(x):
     return array if array.dtype.kind in "fiub" else x
 
 
-def check_batch_size(batch_size) -> None:
-    if batch_size is None:
-        return
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or (
-        batch_size < 1
-    ):
-        raise ValueError(
-            "batch_size must be a positive integer (1 = stochastic, 32 = mini-batch) or None "
-            f"(the whole set in one batch: batch gradient descent); received {batch_size!r}"
-        )
-
-
 class EpochSource:
     """The batches of each epoch, unpacked to ``(x, y, sample_weight)``.
 
@@ -97,10 +85,6 @@ class EpochSource:
         if isinstance(self.source, Dataset) or hasattr(self.source, "__len__"):
             return len(self.source)
         return None
-
-    @property
-    def num_samples(self) -> int | None:
-        return self.source.num_samples if isinstance(self.source, Dataset) else None
 
     def _new_pass(self):
         if isinstance(self.source, Dataset):
@@ -169,7 +153,6 @@ def make_source(x, y=None, sample_weight=None, *, batch_size=32, shuffle=True,
             )
         return EpochSource(x, steps)
     if is_array_like(x):
-        check_batch_size(batch_size)
         dataset = Dataset(x, as_arrays(y), sample_weight, batch_size=batch_size,
                           shuffle=shuffle)  # fmt: skip
         return EpochSource(dataset, steps)

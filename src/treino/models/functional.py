@@ -22,7 +22,7 @@ Example:
 from __future__ import annotations
 
 from treino import layers as layers_module
-from treino.layers.base import InputLayer, KerasTensor, _flatten, _map
+from treino.layers.base import InputLayer, KerasTensor, _flatten, _map, _unique
 from treino.models.model import Model
 
 
@@ -233,12 +233,3 @@ def _map_refs(fn, structure):
     if isinstance(structure, list) and len(structure) == 3 and isinstance(structure[0], str):
         return fn(structure)
     return [_map_refs(fn, item) for item in structure]
-
-
-def _unique(items: list) -> list:
-    seen, out = set(), []
-    for item in items:
-        if id(item) not in seen:
-            seen.add(id(item))
-            out.append(item)
-    return out

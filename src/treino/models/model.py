@@ -49,9 +49,7 @@ class Model(Trainer, Layer):
             return Functional.__new__(Functional)
         return super().__new__(cls)
 
-    def __init__(self, *args, **kwargs):
-        if type(self) is Model and (args or "inputs" in kwargs):  # pragma: no cover - via __new__
-            raise TypeError("Model(inputs, outputs) builds a functional model")
+    def __init__(self, **kwargs):
         trainer_args = {k: kwargs.pop(k) for k in ("name", "trainable", "dtype") if k in kwargs}
         Layer.__init__(self, **trainer_args, **kwargs)
         Trainer.__init__(self)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import io as _io
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
@@ -37,42 +36,15 @@ CONFIG, WEIGHTS, OPTIMIZER = "config.json", "model.weights.npz", "optimizer.npz"
 
 
 # ------------------------------------------------------------------ helpers
-def _atomic_write(path, write) -> None:
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it into place."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def _npz_bytes(arrays: dict) -> bytes:
-    for name, value in arrays.items():
-        if np.asarray(value).dtype == object:
-            raise TypeError(f"cannot save '{name}': object arrays would need pickle")
+    treino_io.check_no_objects(arrays, "save")
     buffer = _io.BytesIO()
     np.savez(buffer, **arrays)
     return buffer.getvalue()
 
 
 def _read_npz(data: bytes, source: str) -> dict:
-    try:
-        with np.load(_io.BytesIO(data), allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files}
-    except ValueError as error:
-        raise ValueError(f"{source} holds pickled objects, which treino never loads "
-                         f"({error})") from None  # fmt: skip
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise ValueError(f"{source} is corrupt ({error})") from None
+    return treino_io.read_npz(_io.BytesIO(data), source)
 
 
 def _check_overwrite(path, overwrite: bool) -> None:
@@ -207,7 +179,7 @@ def save_model(model, filepath, overwrite: bool = True) -> None:
             for name, data in members.items():
                 archive.writestr(name, data)
 
-    _atomic_write(filepath, write)
+    treino_io.atomic_write(filepath, write)
 
 
 def _is_model_file(filepath: str) -> bool:

@@ -12,11 +12,11 @@ from treino.layers.base import InputLayer
 
 
 def _format_size(n_bytes: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n_bytes < 1024 or unit == "GB":
+    for unit in ("B", "KB", "MB"):
+        if n_bytes < 1024:
             return f"{n_bytes:.2f} {unit}"
         n_bytes /= 1024
-    return f"{n_bytes:.2f} GB"  # pragma: no cover
+    return f"{n_bytes:.2f} GB"
 
 
 def _shape_text(shape) -> str:

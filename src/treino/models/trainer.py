@@ -30,6 +30,7 @@ from treino import losses as losses_module
 from treino import metrics as metrics_module
 from treino import optimizers as optimizers_module
 from treino.autograd import Tensor, enable_grad, no_grad
+from treino.data import Dataset
 from treino.models import data_adapter
 from treino.models.compile_utils import CompiledLoss, CompiledMetrics, regularization_penalty
 
@@ -310,23 +311,26 @@ class Trainer:
         x, y = data_adapter.as_arrays(x), data_adapter.as_arrays(y)
         if data_adapter.is_array_like(x):
             self._check_arrays(x, y, sample_weight)
-        if validation_split and validation_data is None:
-            if not data_adapter.is_array_like(x):
-                raise ValueError("validation_split needs NumPy arrays; pass validation_data "
-                                 "for a Dataset or a generator")  # fmt: skip
-            (x, y, sample_weight), validation_data = _split_off(x, y, sample_weight,
-                                                                validation_split)  # fmt: skip
         if class_weight is not None:
             if not data_adapter.is_array_like(y) or isinstance(y, list | tuple | dict):
                 raise ValueError("class_weight needs one array of targets (a single output)")
             weights = data_adapter.class_weights_for(y, class_weight)
             sample_weight = weights if sample_weight is None else weights * sample_weight
+        validation_batch_size = validation_batch_size or batch_size or 32
+        if validation_split and validation_data is None:
+            if not data_adapter.is_array_like(x):
+                raise ValueError("validation_split needs NumPy arrays; pass validation_data "
+                                 "for a Dataset or a generator")  # fmt: skip
+            whole = Dataset(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle)
+            x, validation_data = whole.split(validation_split)  # the last samples, as Keras
+            y = sample_weight = None
+            validation_data = validation_data.with_options(batch_size=validation_batch_size)
         train = data_adapter.make_source(x, y, sample_weight, batch_size=batch_size,
                                          shuffle=shuffle, steps=steps_per_epoch)  # fmt: skip
         validation = None
         if validation_data is not None:
-            validation = self._validation_source(validation_data, validation_batch_size or
-                                                 batch_size or 32, validation_steps)  # fmt: skip
+            validation = self._validation_source(validation_data, validation_batch_size,
+                                                 validation_steps)  # fmt: skip
         verbose = callbacks_module.resolve_verbose(verbose)
         callback_list = callbacks_module.CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
@@ -510,35 +514,6 @@ class Trainer:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
-
-
-def _split_off(x, y, sample_weight, fraction: float):
-    """Keras's ``validation_split``: the last ⌊…⌋ samples, taken before any shuffling."""
-    if not 0 < fraction < 1:
-        raise ValueError(f"validation_split must be in (0, 1); received {fraction!r}")
-    n = _first_dim(x)
-    split_at = int(np.ceil(n * (1.0 - fraction)))
-    if split_at in (0, n):
-        raise ValueError(
-            f"validation_split={fraction} of {n} samples leaves "
-            f"{'no training' if split_at == 0 else 'no validation'} samples"
-        )
-
-    def part(structure, sl):
-        if structure is None:
-            return None
-        if isinstance(structure, dict):
-            return {k: v[sl] for k, v in structure.items()}
-        if isinstance(structure, list | tuple):
-            return type(structure)(v[sl] for v in structure)
-        return structure[sl]
-
-    train = (part(x, slice(0, split_at)), part(y, slice(0, split_at)),
-             part(sample_weight, slice(0, split_at)))  # fmt: skip
-    val = (part(x, slice(split_at, n)), part(y, slice(split_at, n)))
-    if sample_weight is not None:
-        val = (*val, part(sample_weight, slice(split_at, n)))
-    return train, val
 
 
 def check_targets(loss, y, output_shape) -> None:
