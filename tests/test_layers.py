@@ -22,6 +22,7 @@ from treino.layers import (
     KerasTensor,
     Layer,
     LayerNormalization,
+    Masking,
     Normalization,
     RandomFlip,
     RandomRotation,
@@ -139,6 +140,7 @@ GRAD_CASES = [
     ("layer_norm_axes_1_3", lambda: _ln(axis=(1, 3)), data(2, 2, 3, 2), {}, 2),
     ("layer_norm_axis_1", lambda: _ln(axis=1), data(2, 3, 4), {}, 2),
     ("layer_norm_rms", lambda: _ln(rms_scaling=True), data(3, 4), {}, 1),
+    ("masking", lambda: Masking(**F64), data(2, 4, 3), {}, 0),
     ("embedding", lambda: Embedding(7, 3, **F64), np.array([[0, 3, 3], [6, 0, 3]]), {}, 1),
     ("embedding_1d_ids", lambda: Embedding(5, 2, **F64), np.array([4, 4, 1]), {}, 1),
     ("add", lambda: Add(**F64), [data(2, 3), data(2, 3, seed=1), data(2, 3, seed=2)], {}, 0),
@@ -220,6 +222,7 @@ CONFIG_CASES = [
     ),
     ("layer_norm", lambda: LayerNormalization(axis=[-2, -1], center=False), data(2, 3, 4)),
     ("layer_norm_rms", lambda: LayerNormalization(rms_scaling=True), data(2, 4)),
+    ("masking", lambda: Masking(mask_value=-1.0), data(2, 4, 3)),
     ("embedding", lambda: Embedding(9, 4, mask_zero=True, embeddings_regularizer="l1"),
      ids(3, 5, high=9)),  # fmt: skip
     ("add", lambda: Add(), [data(2, 3), data(2, 3, seed=1)]),
@@ -855,3 +858,35 @@ def test_layer_get_by_name_and_dict():
     assert isinstance(layer, Dropout) and layer.rate == 0.2
     with pytest.raises(ValueError, match="Unknown layer 'Danse'"):
         layers.get("Danse")
+
+
+# ---------------------------------------------------------------- masking
+def test_embedding_mask_travels_through_layers_that_support_masking():
+    ids_ = np.array([[3, 1, 0, 0], [2, 0, 5, 0]])
+    x = Embedding(6, 3, mask_zero=True)(ids_)
+    np.testing.assert_array_equal(x._keras_mask, ids_ != 0)
+    y = Dropout(0.5)(Dense(2)(x), training=True)
+    np.testing.assert_array_equal(y._keras_mask, ids_ != 0)
+    assert getattr(Flatten()(y), "_keras_mask", None) is None  # Flatten drops the time axis
+
+
+def test_masking_zeroes_and_marks_padded_steps():
+    x = data(2, 3, 2, dtype=np.float32)
+    x[0, 1] = 0.0
+    y = Masking()(x)
+    np.testing.assert_array_equal(y._keras_mask, [[True, False, True], [True, True, True]])
+    np.testing.assert_array_equal(y.numpy()[0, 1], [0.0, 0.0])
+
+
+def test_a_layer_with_a_mask_argument_receives_the_mask():
+    seen = {}
+
+    class Probe(Layer):
+        def call(self, inputs, mask=None):
+            seen["mask"] = mask
+            return inputs
+
+    Probe()(Masking()(np.array([[[1.0], [0.0]]], dtype=np.float32)))
+    np.testing.assert_array_equal(seen["mask"], [[True, False]])
+    Probe()(np.ones((1, 2, 1), dtype=np.float32))
+    assert seen["mask"] is None

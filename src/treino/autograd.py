@@ -222,6 +222,7 @@ class Tensor:
         "_ctx",
         "_retains_grad",
         "_logits",
+        "_keras_mask",  # set by layers that mark padded steps (Embedding(mask_zero=True), Masking)
         "__weakref__",
     )
 

@@ -12,7 +12,15 @@ from treino.layers.augmentation import (
     RandomZoom,
 )
 from treino.layers.base import Input, InputLayer, InputSpec, KerasTensor, Layer
-from treino.layers.core import Activation, Dense, Dropout, Embedding, Flatten, Reshape
+from treino.layers.core import (
+    Activation,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    Masking,
+    Reshape,
+)
 from treino.layers.merge import Add, Concatenate
 from treino.layers.normalization import BatchNormalization, LayerNormalization
 from treino.layers.preprocessing import Normalization, Rescaling
@@ -33,6 +41,7 @@ __all__ = [
     "KerasTensor",
     "Layer",
     "LayerNormalization",
+    "Masking",
     "Normalization",
     "RandomFlip",
     "RandomRotation",

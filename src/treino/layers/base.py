@@ -309,6 +309,21 @@ class Layer:
     def call(self, inputs, training=None):
         raise NotImplementedError(f"{type(self).__name__} must implement call()")
 
+    #: Layers that keep the time axis and treat each step alike (Dense, Dropout, …)
+    #: pass an incoming mask on to their output; the others drop it (Keras's rule).
+    supports_masking = False
+
+    def compute_mask(self, inputs, mask=None):
+        """The boolean mask of the output (True = a real step), or None.
+
+        Masks mark the padded steps of variable-length sequences: a layer such
+        as ``Embedding(mask_zero=True)`` or ``Masking`` creates one, layers with
+        ``supports_masking`` pass it on, and recurrent layers read it (their
+        ``call`` has a ``mask`` argument, filled in automatically) to skip the
+        padding. The mask travels on the output tensor (``tensor._keras_mask``).
+        """
+        return mask if self.supports_masking else None
+
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape``; by default, traced on a zero batch of one."""
         def dummy(shape):
@@ -322,6 +337,9 @@ class Layer:
         leaves = _flatten(inputs)
         if any(isinstance(t, KerasTensor) for t in leaves):
             return self._symbolic_call(inputs)
+        mask = kwargs["mask"] if "mask" in kwargs else _mask_of(inputs)
+        if mask is not None and "mask" not in kwargs and _accepts_mask(type(self)):
+            kwargs["mask"] = mask
         inputs = self._convert_inputs(inputs)
         self._check_before_and_build(_flatten(inputs), _shape_of(inputs))
         self._activity_losses = []
@@ -333,6 +351,7 @@ class Layer:
         finally:
             _training_context.pop()
         self._last_output_shape = _map(lambda t: (None, *t.shape[1:]), outputs)
+        _attach_mask(outputs, self.compute_mask(inputs, mask))
         if self.activity_regularizer is not None:  # Keras: penalty per sample of the batch
             for y in _flatten(outputs):
                 penalty = self.activity_regularizer(y)
@@ -437,6 +456,36 @@ def _unique(items: list) -> list:
 
 
 _TRAINING_ARG: dict = {}
+
+
+def _mask_of(inputs):
+    """The mask carried by the input tensor(s): an array, a list (several inputs) or None."""
+    if isinstance(inputs, list | tuple):
+        masks = [getattr(t, "_keras_mask", None) for t in inputs]
+        return None if all(m is None for m in masks) else masks
+    return getattr(inputs, "_keras_mask", None)
+
+
+def _attach_mask(outputs, mask) -> None:
+    """Store ``mask`` on the output tensor(s) (a list of masks goes with a list of outputs)."""
+    if mask is None:
+        return
+    if isinstance(outputs, list | tuple):
+        masks = mask if isinstance(mask, list | tuple) else [mask] * len(outputs)
+        for output, m in zip(outputs, masks, strict=False):
+            if isinstance(output, Tensor) and m is not None:
+                output._keras_mask = np.asarray(m, dtype=bool)
+    elif isinstance(outputs, Tensor):
+        outputs._keras_mask = np.asarray(mask, dtype=bool)
+
+
+_MASK_ARG: dict = {}
+
+
+def _accepts_mask(cls) -> bool:
+    if cls not in _MASK_ARG:
+        _MASK_ARG[cls] = "mask" in inspect.signature(cls.call).parameters
+    return _MASK_ARG[cls]
 
 
 def _accepts_training(cls) -> bool:

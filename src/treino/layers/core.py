@@ -1,4 +1,4 @@
-"""Core layers: Dense, Activation, Dropout, Flatten, Reshape, Embedding."""
+"""Core layers: Dense, Activation, Dropout, Flatten, Reshape, Embedding, Masking."""
 
 from __future__ import annotations
 
@@ -42,6 +42,8 @@ class Dense(Layer):
         >>> [w.shape for w in layer.weights]
         [(4, 3), (3,)]
     """
+
+    supports_masking = True
 
     def __init__(self, units: int, activation=None, use_bias: bool = True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -99,6 +101,8 @@ class Activation(Layer):
         activation: a function or its Keras name (``"relu"``, ``"softmax"`` …).
     """
 
+    supports_masking = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -126,6 +130,8 @@ class Dropout(Layer):
             (``(None, 1, 1, None)`` drops whole channels).
         seed: int for a reproducible mask sequence; defaults to ``treino.seed``'s generator.
     """
+
+    supports_masking = True
 
     def __init__(self, rate: float, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -283,7 +289,7 @@ class Embedding(Layer):
     def call(self, inputs):
         return ops.getitem(self.embeddings, inputs)
 
-    def compute_mask(self, inputs):
+    def compute_mask(self, inputs, mask=None):
         """Boolean mask, False where the id is the padding id 0 (None without ``mask_zero``)."""
         if not self.mask_zero:
             return None
@@ -302,3 +308,46 @@ class Embedding(Layer):
             "mask_zero": self.mask_zero,
         }
 
+
+
+class Masking(Layer):
+    """Marks the padded time steps of a sequence for the layers that follow.
+
+    A step whose features all equal ``mask_value`` is padding: its output is
+    zeroed and the mask (``True`` = a real step) travels on the output tensor,
+    so a recurrent layer after it carries its state across the padding
+    instead of reading it. ``Embedding(mask_zero=True)`` does the same for ids.
+
+    Args:
+        mask_value: the padding value. Defaults to 0.0.
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 0.0]]])
+        >>> y = Masking()(x)
+        >>> y._keras_mask
+        array([[ True, False,  True]])
+    """
+
+    supports_masking = True
+
+    def __init__(self, mask_value: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.mask_value = float(mask_value)
+        self.input_spec = InputSpec(min_ndim=3)
+
+    def _real_steps(self, inputs) -> np.ndarray:
+        return np.any(inputs.data != self.mask_value, axis=-1)
+
+    def call(self, inputs):
+        keep = self._real_steps(inputs)[..., None].astype(inputs.dtype)
+        return inputs * keep
+
+    def compute_mask(self, inputs, mask=None):
+        return self._real_steps(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "mask_value": self.mask_value}

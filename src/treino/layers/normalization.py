@@ -28,6 +28,8 @@ def _normalize(x, mean, variance, gamma, beta, epsilon):
 class _Normalization(Layer):
     """Shared arguments, γ/β creation and config of the two normalisation layers."""
 
+    supports_masking = True
+
     def __init__(self, axis, epsilon, center, scale, beta_initializer, gamma_initializer,
                  beta_regularizer, gamma_regularizer, **kwargs):  # fmt: skip
         super().__init__(**kwargs)
