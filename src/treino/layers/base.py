@@ -388,8 +388,41 @@ class Layer:
             outputs = [KerasTensor(s, self.dtype, self, inputs) for s in out_shape]
             for index, output in enumerate(outputs):
                 output.index = index
-            return outputs
-        return KerasTensor(out_shape, self.dtype, self, inputs)
+        else:
+            outputs = KerasTensor(out_shape, self.dtype, self, inputs)
+        if getattr(self, "_first_node", None) is None:
+            self._first_node = (inputs, outputs)
+        return outputs
+
+    # ------------------------------------------------- the layer in a model graph
+    def _node(self, what: str):
+        node = getattr(self, "_first_node", None)
+        if node is None:
+            raise AttributeError(
+                f"Layer '{self.name}' has no symbolic {what} yet: it has not been called on an "
+                "Input (build the model from Input(shape=…) or give the first layer input_shape=)"
+            )
+        return node
+
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call in a model graph (Keras's ``input``)."""
+        return self._node("input")[0]
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call in a model graph (Keras's ``output``).
+
+        This is how a new head goes on a trained body (transfer learning)::
+
+            features = base.get_layer("flatten").output
+            new_model = Model(base.inputs, Dense(5, activation="softmax")(features))
+        """
+        return self._node("output")[1]
+
+    @output.setter
+    def output(self, value) -> None:
+        self._first_node = ((), value)
 
     def _convert_inputs(self, inputs):
         if isinstance(inputs, list | tuple) and not any(

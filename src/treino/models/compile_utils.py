@@ -11,6 +11,8 @@ as in Keras, ``accuracy`` for one output and ``<output>_accuracy`` for several.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from treino import losses as losses_module
@@ -49,6 +51,12 @@ class CompiledLoss:
             raise ValueError("compile: pass a loss, e.g. loss='sparse_categorical_crossentropy'")
         weights = _per_output(1.0 if loss_weights is None else loss_weights, output_names,
                               "loss_weights")  # fmt: skip
+        if not all(w is None or isinstance(w, numbers.Real) for w in weights):
+            raise TypeError(
+                f"compile: loss_weights must be numbers (one per output); received "
+                f"{loss_weights!r}. As in Keras, compile's third positional argument is "
+                "loss_weights: pass metrics by name, compile(..., metrics=['accuracy'])"
+            )
         self.weights = [1.0 if w is None else float(w) for w in weights]
 
     def __call__(self, y_true: list, y_pred: list, sample_weight=None):

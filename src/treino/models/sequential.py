@@ -78,6 +78,18 @@ class Sequential(Model):
         return list(self._stack)
 
     @property
+    def inputs(self) -> list:
+        """``[the Input tensor]`` once the input shape is known (as a functional model's)."""
+        return [] if self._input_layer is None else [self._input_layer.output]
+
+    @property
+    def outputs(self) -> list:
+        """``[the last layer's symbolic output]`` once the model is built."""
+        if self._input_layer is None or not self._stack:
+            return []
+        return [self._stack[-1].output]
+
+    @property
     def input_shape(self):
         return None if self._input_layer is None else self._input_layer.batch_shape
 
