@@ -24,6 +24,7 @@ be passed to several ``fit`` calls. Write your own by subclassing
 {'loss': [0.5]}
 """
 
+from treino.callbacks.adaptive_regularization import AdaptiveRegularization
 from treino.callbacks.base import Callback
 from treino.callbacks.callback_list import CallbackList
 from treino.callbacks.checkpoint import ModelCheckpoint
@@ -35,6 +36,7 @@ from treino.callbacks.misc import LambdaCallback, TerminateOnNaN
 from treino.callbacks.progbar import ProgbarLogger, resolve_verbose
 
 __all__ = [
+    "AdaptiveRegularization",
     "CSVLogger",
     "Callback",
     "CallbackList",

@@ -24,8 +24,23 @@ from treino.layers.core import (
 from treino.layers.merge import Add, Concatenate
 from treino.layers.normalization import BatchNormalization, LayerNormalization
 from treino.layers.preprocessing import Normalization, Rescaling
+from treino.layers.recurrent import GRU, LSTM, Bidirectional, SimpleRNN
+from treino.layers.regularization import (
+    DropConnect,
+    ShakeShake,
+    SpatialDropout1D,
+    SpatialDropout2D,
+)
 
 __all__ = [
+    "SimpleRNN",
+    "Bidirectional",
+    "LSTM",
+    "GRU",
+    "SpatialDropout2D",
+    "SpatialDropout1D",
+    "ShakeShake",
+    "DropConnect",
     "Activation",
     "Add",
     "BatchNormalization",

@@ -15,6 +15,9 @@ All three share one training loop, :class:`~treino.models.trainer.Trainer`
 
 from __future__ import annotations
 
+import numpy as np
+
+from treino.autograd import Tensor
 from treino.layers.base import Layer
 from treino.models.trainer import Trainer
 
@@ -91,6 +94,16 @@ class Model(Trainer, Layer):
         # the sublayers' weights, so nothing else is needed here.
         self._build_input_shape = input_shape
         self.built = True
+
+    def _convert_input(self, x):
+        """Integer data (ids for an ``Embedding``) stays integer: the model's input layers cast.
+
+        A float input layer turns the ids into floats itself; an
+        ``Input(dtype="int64")`` receives them untouched.
+        """
+        if not isinstance(x, Tensor) and np.asarray(x).dtype.kind in "iu":
+            return Tensor(np.asarray(x))
+        return super()._convert_input(x)
 
     def summary(self, line_length: int = 80, print_fn=None) -> None:
         """Print a table: each layer, its output shape and its number of parameters.
