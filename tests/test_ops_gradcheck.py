@@ -528,6 +528,13 @@ def test_dropout_uses_the_global_seed():
     np.testing.assert_array_equal(a, b)
 
 
+# the layer families keep their op gradchecks beside their layers
+covers("conv1d", "conv2d", "avg_pool1d", "avg_pool2d", "max_pool1d", "max_pool2d",
+       "global_avg_pool", "global_max_pool")  # tests/test_conv.py  # fmt: skip
+covers("simple_rnn", "lstm", "gru")  # tests/test_recurrent.py
+covers("shake_shake")  # tests/test_advanced_regularization.py (inference and exact backward)
+
+
 def test_every_public_op_has_a_gradcheck():
     # Each section above registers the ops it checks with covers(...).
     assert sorted(set(ops.__all__) - {name.split("_axis")[0] for name in TESTED}) == []

@@ -12,6 +12,7 @@ from treino.layers.augmentation import (
     RandomZoom,
 )
 from treino.layers.base import Input, InputLayer, InputSpec, KerasTensor, Layer
+from treino.layers.convolutional import Conv1D, Conv2D
 from treino.layers.core import (
     Activation,
     Dense,
@@ -23,6 +24,16 @@ from treino.layers.core import (
 )
 from treino.layers.merge import Add, Concatenate
 from treino.layers.normalization import BatchNormalization, LayerNormalization
+from treino.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+)
 from treino.layers.preprocessing import Normalization, Rescaling
 from treino.layers.recurrent import GRU, LSTM, Bidirectional, SimpleRNN
 from treino.layers.regularization import (
@@ -33,6 +44,16 @@ from treino.layers.regularization import (
 )
 
 __all__ = [
+    "MaxPooling2D",
+    "MaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling1D",
+    "Conv2D",
+    "Conv1D",
     "SimpleRNN",
     "Bidirectional",
     "LSTM",

@@ -25,6 +25,7 @@ from treino.ops.activation import (
     softsign,
     tanh,
 )
+from treino.ops.conv import conv1d, conv2d
 from treino.ops.elementwise import (
     abs,
     add,
@@ -46,7 +47,17 @@ from treino.ops.elementwise import (
 )
 from treino.ops.linalg import linear, matmul
 from treino.ops.nn import dropout, sigmoid_binary_cross_entropy, softmax_cross_entropy
+from treino.ops.pooling import (
+    avg_pool1d,
+    avg_pool2d,
+    global_avg_pool,
+    global_max_pool,
+    max_pool1d,
+    max_pool2d,
+)
+from treino.ops.recurrent import gru, lstm, simple_rnn
 from treino.ops.reduce import logsumexp, max, mean, min, std, sum, var
+from treino.ops.regularization import shake_shake
 from treino.ops.shape import (
     broadcast_to,
     concatenate,
@@ -68,6 +79,9 @@ __all__ = [
     "reshape", "selu", "sigmoid", "sigmoid_binary_cross_entropy", "silu", "softmax",
     "softmax_cross_entropy", "softplus", "softsign", "sqrt", "square", "squeeze", "stack", "std",
     "subtract", "sum", "tanh", "transpose", "var", "where",
+    # convolution, pooling, recurrent and Shake-Shake ops (gradchecked in their own test files)
+    "avg_pool1d", "avg_pool2d", "conv1d", "conv2d", "global_avg_pool", "global_max_pool", "gru",
+    "lstm", "max_pool1d", "max_pool2d", "shake_shake", "simple_rnn",
 ]  # fmt: skip
 
 
