@@ -23,13 +23,20 @@ import sys
 import time
 
 
-def load(shape: tuple):
-    """Full Fashion-MNIST, pixels in [0, 1], images reshaped to ``(n, *shape)``."""
+def load(shape: tuple, standardize: bool = False):
+    """Full Fashion-MNIST, images reshaped to ``(n, *shape)``.
+
+    Pixels are scaled to [0, 1], or with ``standardize`` to mean 0 and
+    standard deviation 1 using the *training* set's statistics.
+    """
     from treino.datasets import fashion_mnist
 
     (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()
     x_train = x_train.reshape(-1, *shape).astype("float32") / 255.0
     x_test = x_test.reshape(-1, *shape).astype("float32") / 255.0
+    if standardize:
+        mean, std = x_train.mean(), x_train.std()
+        x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
     return x_train, y_train.astype("int64"), x_test, y_test.astype("int64")
 
 

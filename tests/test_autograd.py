@@ -452,7 +452,25 @@ def _float32_cases():
             "sigmoid_binary_cross_entropy",
             lambda t: ops.sigmoid_binary_cross_entropy(t, np.array(mask, dtype=np.float64)),
         ),
+        # image and sequence ops: the (2, 3) input reshaped to an image / a sequence
+        ("conv1d", lambda t: ops.conv1d(ops.reshape(t, (1, 2, 3)), f32(2, 3, 2))),
+        ("conv2d", lambda t: ops.conv2d(ops.reshape(t, (1, 2, 3, 1)), f32(2, 2, 1, 2), f32(2))),
+        ("max_pool1d", lambda t: ops.max_pool1d(ops.reshape(t, (1, 3, 2)), 2, padding="same")),
+        ("max_pool2d", lambda t: ops.max_pool2d(ops.reshape(t, (1, 2, 3, 1)), (2, 2))),
+        ("avg_pool1d", lambda t: ops.avg_pool1d(ops.reshape(t, (1, 3, 2)), 2, padding="same")),
+        ("avg_pool2d", lambda t: ops.avg_pool2d(ops.reshape(t, (1, 2, 3, 1)), (2, 2))),
+        ("global_avg_pool", lambda t: ops.global_avg_pool(ops.reshape(t, (1, 2, 3, 1)))),
+        ("global_max_pool", lambda t: ops.global_max_pool(ops.reshape(t, (1, 3, 2)))),
+        ("simple_rnn", lambda t: ops.simple_rnn(t[None], f32(1, 2), f32(3, 2), f32(2, 2))),
+        ("lstm", lambda t: ops.lstm(t[None], f32(1, 2), f32(1, 2), f32(3, 8), f32(2, 8))),
+        ("gru", lambda t: ops.gru(t[None], f32(1, 2), f32(3, 6), f32(2, 6), f32(2, 6))),
+        ("shake_shake", lambda t: ops.shake_shake(t, t * 2.0, f32(2, 1), f32(2, 1))),
     ]
+
+
+def f32(*shape):
+    """A fixed float32 operand (weights, states) for the float32 cases."""
+    return np.linspace(-0.5, 0.5, int(np.prod(shape)), dtype=np.float32).reshape(shape)
 
 
 _CASES = _float32_cases()
