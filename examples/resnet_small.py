@@ -53,7 +53,8 @@ def small_resnet(filters: int = 16) -> models.Model:
     x = residual_block(x, filters)
     x = layers.MaxPooling2D(2)(x)                  # 14×14×16
     x = shake_shake_block(x, filters)
-    x = layers.GlobalAveragePooling2D()(x)         # 16
+    x = layers.MaxPooling2D(2)(x)                  # 7×7×16
+    x = layers.Flatten()(x)                        # 784
     saida = layers.Dense(10, activation="softmax")(x)
     return models.Model(entrada, saida, name="small_resnet")
 
