@@ -719,3 +719,15 @@ def test_masked_lstm_learns_the_majority_bit_of_variable_length_sequences():
     model.fit(ids[:500], y[:500], epochs=15, batch_size=32, verbose=0)
     _, accuracy = model.evaluate(ids[500:], y[500:], verbose=0)
     assert accuracy >= 0.95
+
+
+def test_summary_lists_each_output_of_a_return_state_layer_on_its_own_line():
+    inputs = layers.Input((5, 3))
+    _, h, c = LSTM(4, return_state=True, return_sequences=True)(inputs)
+    lines = []
+    models.Model(inputs, [h, c]).summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    row = next(i for i, line in enumerate(lines) if line.startswith("lstm"))
+    assert "(None, 5, 4)," in lines[row] and lines[row].rstrip().endswith("128")
+    assert lines[row + 1].strip() == "(None, 4)," and lines[row + 2].strip() == "(None, 4)"
+    assert all(len(line) <= 80 for line in text.splitlines())

@@ -54,7 +54,14 @@ def summary_lines(model, line_length: int = 80) -> list[str]:
         if len(name) >= widths[0]:
             name = name[: widths[0] - 2] + "… "
         shape = layer.batch_shape if isinstance(layer, InputLayer) else layer._last_output_shape
-        lines.append(row(name, _shape_text(shape), f"{_params(layer):,}"))
+        text = _shape_text(shape)
+        if isinstance(shape, list) and len(text) >= widths[1]:  # several outputs: one per line
+            texts = [_shape_text(s) + ("," if i < len(shape) - 1 else "")
+                     for i, s in enumerate(shape)]  # fmt: skip
+            lines.append(row(name, texts[0], f"{_params(layer):,}"))
+            lines += [row("", t, "").rstrip() for t in texts[1:]]
+        else:
+            lines.append(row(name, text, f"{_params(layer):,}"))
     lines.append("=" * line_length)
     trainable = model.trainable_weights if model.built else []
     everything = model.weights if model.built else []
