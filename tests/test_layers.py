@@ -910,3 +910,13 @@ def test_a_layer_with_a_mask_argument_receives_the_mask():
     np.testing.assert_array_equal(seen["mask"], [[True, False]])
     Probe()(np.ones((1, 2, 1), dtype=np.float32))
     assert seen["mask"] is None
+
+
+def test_merge_layers_combine_masks():
+    a = Masking()(np.array([[[1.0], [0.0], [2.0]]], dtype=np.float32))
+    b = Masking()(np.array([[[1.0], [3.0], [0.0]]], dtype=np.float32))
+    np.testing.assert_array_equal(Add()([a, b])._keras_mask, [[True, False, False]])
+    np.testing.assert_array_equal(Concatenate()([a, b])._keras_mask, [[True, False, False]])
+    joined = Concatenate(axis=1)([a, np.ones((1, 2, 1), dtype=np.float32)])
+    np.testing.assert_array_equal(joined._keras_mask, [[True, False, True, True, True]])
+    assert getattr(Add()([np.ones((1, 2)), np.ones((1, 2))]), "_keras_mask", None) is None

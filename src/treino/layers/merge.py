@@ -29,6 +29,11 @@ class _Merge(Layer):
         self._require_list(input_shape)
         self._check_shapes(input_shape)
 
+    def compute_mask(self, inputs, mask=None):
+        """A step is real in the output when it is real in every input that carries a mask."""
+        masks = [np.asarray(m, dtype=bool) for m in mask or [] if m is not None]
+        return functools.reduce(np.logical_and, masks) if masks else None
+
     def __call__(self, inputs, training=None, **kwargs):
         shapes = [tuple(t.shape) if hasattr(t, "shape") else np.shape(t)
                   for t in self._require_list(inputs)]  # fmt: skip
@@ -106,6 +111,18 @@ class Concatenate(_Merge):
 
     def call(self, inputs):
         return ops.concatenate(inputs, axis=self.axis)
+
+    def compute_mask(self, inputs, mask=None):
+        """Joining features keeps the steps (masks combine); joining steps joins the masks."""
+        if mask is None or all(m is None for m in mask):
+            return None
+        ndim = inputs[0].ndim
+        axis = self.axis % ndim
+        if axis == ndim - 1:  # features joined: the same steps
+            return super().compute_mask(inputs, mask)
+        masks = [np.ones(x.shape[: ndim - 1], dtype=bool) if m is None else np.asarray(m, bool)
+                 for x, m in zip(inputs, mask, strict=True)]  # fmt: skip
+        return np.concatenate(masks, axis=axis)
 
     def compute_output_shape(self, input_shape):
         shape = list(input_shape[0])
