@@ -731,3 +731,28 @@ def test_summary_lists_each_output_of_a_return_state_layer_on_its_own_line():
     assert "(None, 5, 4)," in lines[row] and lines[row].rstrip().endswith("128")
     assert lines[row + 1].strip() == "(None, 4)," and lines[row + 2].strip() == "(None, 4)"
     assert all(len(line) <= 80 for line in text.splitlines())
+
+
+def test_symbolic_initial_state_is_part_of_a_functional_model(tmp_path):
+    # an encoder's final states start the decoder (sequence-to-sequence, as in Keras)
+    treino.seed(0)
+    enc_in, dec_in = layers.Input((6, 3)), layers.Input((4, 2))
+    _, h, c = LSTM(5, return_state=True, name="encoder")(enc_in)
+    seq = LSTM(5, return_sequences=True, name="decoder")(dec_in, initial_state=[h, c])
+    model = models.Model([enc_in, dec_in], layers.Dense(1)(seq))
+    rng = np.random.default_rng(0)
+    xe, xd = rng.random((16, 6, 3), dtype=np.float32), rng.random((16, 4, 2), dtype=np.float32)
+
+    decoder = model.get_layer("decoder")
+    zero_start = decoder(xd).numpy()  # the same decoder from zero states differs
+    assert not np.allclose(model.predict([xe, xd], verbose=0)[..., 0], zero_start[..., 0])
+
+    encoder_before = model.get_layer("encoder").get_weights()[0].copy()
+    model.compile(optimizer="adam", loss="mse")
+    model.fit([xe, xd], rng.random((16, 4, 1), dtype=np.float32), epochs=2, verbose=0)
+    assert not np.array_equal(encoder_before, model.get_layer("encoder").get_weights()[0])
+
+    model.save(tmp_path / "seq2seq.treino")
+    loaded = models.load_model(tmp_path / "seq2seq.treino")
+    expected = model.predict([xe, xd], verbose=0)
+    np.testing.assert_allclose(loaded.predict([xe, xd], verbose=0), expected, rtol=1e-5, atol=1e-6)

@@ -62,6 +62,13 @@ def _shape(x) -> tuple:
     return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)
 
 
+def _split_states(inputs):
+    """``[sequence, state, …]`` (states given symbolically) → ``(sequence, [states])``."""
+    if isinstance(inputs, list) and inputs and not isinstance(inputs[0], int | type(None)):
+        return inputs[0], list(inputs[1:])  # (a plain list of sizes is one shape)
+    return inputs, []
+
+
 class _Recurrent(Layer):
     """What SimpleRNN, LSTM and GRU share: arguments, weights, masks, dropout and outputs.
 
@@ -109,6 +116,7 @@ class _Recurrent(Layer):
         return self.bias_initializer
 
     def build(self, input_shape) -> None:
+        input_shape, _ = _split_states(input_shape)
         features = input_shape[-1]
         if features is None:
             raise ValueError(f"{type(self).__name__} '{self.name}': the last axis of the input "
@@ -128,12 +136,25 @@ class _Recurrent(Layer):
 
     # ------------------------------------------------------ argument checking
     def __call__(self, inputs, training=None, **kwargs):
+        initial_state = kwargs.get("initial_state")
+        if initial_state is not None and any(
+            isinstance(t, KerasTensor) for t in _flatten([inputs, initial_state])
+        ):  # symbolic states become extra inputs of the node, so a functional model records
+            # them (an encoder's final states starting a decoder): inputs = [x, state, …]
+            kwargs.pop("initial_state")
+            states = list(initial_state) if isinstance(initial_state, list | tuple) else [
+                initial_state]  # fmt: skip
+            return super().__call__([inputs, *states], training=training, **kwargs)
+        sequence, carried = _split_states(inputs)
         if not any(isinstance(t, KerasTensor) for t in _flatten(inputs)):
             # Checked before the layer builds, so a bad call changes nothing.
-            self._checked_mask(inputs, kwargs.get("mask"))
-            if kwargs.get("initial_state") is not None:
-                self._checked_initial_state(inputs, kwargs["initial_state"])
+            self._checked_mask(sequence, kwargs.get("mask"))
+            if kwargs.get("initial_state") is not None or carried:
+                self._checked_initial_state(sequence, carried or kwargs["initial_state"])
         return super().__call__(inputs, training=training, **kwargs)
+
+    def _check_inputs(self, leaves) -> None:
+        super()._check_inputs(leaves[:1])  # the sequence; states are checked by call()
 
     def _prefix(self) -> str:
         return f"{type(self).__name__} '{self.name}'"
@@ -195,6 +216,9 @@ class _Recurrent(Layer):
         raise NotImplementedError(f"{type(self).__name__} must implement _run()")
 
     def call(self, inputs, training=None, mask=None, initial_state=None):
+        inputs, carried = _split_states(inputs)
+        initial_state = carried or initial_state
+        mask, _ = _split_states(mask)
         mask = self._checked_mask(inputs, mask)
         states = self._checked_initial_state(inputs, initial_state)
         x = inputs
@@ -229,6 +253,7 @@ class _Recurrent(Layer):
 
     # ------------------------------------------------------------ shapes, masks
     def compute_output_shape(self, input_shape):
+        input_shape, _ = _split_states(input_shape)
         n, steps = input_shape[0], input_shape[1]
         output = (n, steps, self.units) if self.return_sequences else (n, self.units)
         if self.return_state:
