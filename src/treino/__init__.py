@@ -20,6 +20,7 @@ from treino import (  # noqa: E402
     callbacks,
     data,
     datasets,
+    explain,
     initializers,
     keras,  # noqa: E402  (Keras's namespace over the modules above)
     layers,
@@ -42,6 +43,7 @@ __all__ = [
     "callbacks",
     "data",
     "datasets",
+    "explain",
     "initializers",
     "keras",
     "math",
