@@ -11,6 +11,7 @@ import json
 
 import numpy as np
 import pytest
+from layer_checks import call, check_layer_gradients
 
 import treino
 from treino import datasets, layers, regularizers
@@ -34,32 +35,6 @@ F64 = {"dtype": "float64"}
 
 def data(*shape, seed=0, dtype=np.float64):
     return np.random.default_rng(seed).normal(size=shape).astype(dtype)
-
-
-def call(layer, inputs, **kwargs):
-    return layer(list(inputs) if isinstance(inputs, list) else inputs, **kwargs)
-
-
-def check_layer_gradients(layer, inputs, reseed=None, **call_kwargs):
-    """gradcheck ``layer(inputs)`` in float64 w.r.t. its inputs and trainable weights.
-
-    ``reseed`` reseeds treino before every call, so an unseeded random layer
-    draws the same mask (or α, β) for every finite difference.
-    """
-    multi = isinstance(inputs, list)
-    xs = inputs if multi else [inputs]
-
-    def fn(*tensors):
-        if reseed is not None:
-            treino.seed(reseed)
-        args = list(tensors[: len(xs)])
-        return layer(args if multi else args[0], **call_kwargs)
-
-    fn(*[treino.tensor(x) for x in xs])  # builds the layer
-    weights = layer.trainable_weights
-    assert all(w.dtype == np.float64 for w in weights)
-    assert treino.gradcheck(fn, *xs, *weights)
-    return weights
 
 
 # ------------------------------------------------------------------ gradients

@@ -11,6 +11,7 @@ import json
 
 import numpy as np
 import pytest
+from layer_checks import check_layer_gradients
 
 import treino
 from treino import layers
@@ -368,15 +369,6 @@ def test_pool_op_errors(call, error, match):
 
 
 # -------------------------------------------------------------------- layers
-def check_layer_gradients(layer, inputs, **call_kwargs):
-    """gradcheck ``layer(inputs)`` in float64 w.r.t. the input and every trainable weight."""
-    layer(treino.tensor(inputs), **call_kwargs)  # build
-    weights = layer.trainable_weights
-    assert all(w.dtype == np.float64 for w in weights)
-    assert treino.gradcheck(lambda x, *_: layer(x, **call_kwargs), inputs, *weights)
-    return weights
-
-
 def _masked_steps():
     return {"mask": np.array([[True, True, False, True, False], [True, False, True, True, True]])}
 

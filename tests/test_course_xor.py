@@ -1,31 +1,20 @@
 """The course's backpropagation exercise: a 2-2-1 tanh/sigmoid network learns XOR."""
 
-import importlib.util
 import re
-from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load_example():
-    path = ROOT / "examples" / "xor_from_scratch.py"
-    spec = importlib.util.spec_from_file_location("xor_example", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from layer_checks import ROOT, load_example
 
 
 def test_xor_example_learns_with_plain_gradient_descent():
-    history, predictions = _load_example().train_xor()
+    history, predictions = load_example("xor_from_scratch").train_xor()
     assert history[-1] < 0.01
     assert history[-1] < history[0] / 10
     np.testing.assert_array_equal(predictions > 0.5, [False, True, True, False])
 
 
 def test_xor_learns_from_several_initialisations():
-    example = _load_example()
+    example = load_example("xor_from_scratch")
     finals = [example.train_xor(seed=s)[0][-1] for s in range(3)]
     assert sum(f < 0.01 for f in finals) >= 2, finals
 

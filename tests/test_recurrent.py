@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from layer_checks import check_layer_gradients
 
 import treino
 from treino import layers, models, ops, optimizers, regularizers
@@ -213,22 +214,6 @@ def test_op_rejects_a_non_boolean_mask_and_mixed_float_dtypes():
 
 
 # ------------------------------------------------- layer gradient checks
-def check_layer_gradients(layer, inputs, reseed=None, **call_kwargs):
-    """gradcheck ``layer(inputs)`` in float64 w.r.t. the input and every trainable weight
-    (the helper of tests/test_layers.py, for one input)."""
-
-    def fn(x, *weights):  # the weights are perturbed in place by gradcheck
-        if reseed is not None:
-            treino.seed(reseed)
-        return layer(x, **call_kwargs)
-
-    fn(treino.tensor(inputs))  # builds the layer
-    weights = layer.trainable_weights
-    assert all(w.dtype == np.float64 for w in weights)
-    assert treino.gradcheck(fn, inputs, *weights)
-    return weights
-
-
 # (id, layer factory, inputs, call kwargs, number of trainable weights)
 GRAD_CASES = [
     ("simple_rnn", lambda: SimpleRNN(3, **RANDOM_BIAS, **F64), X, {}, 3),

@@ -1,27 +1,15 @@
 """The small ResNet example: residual (Add) and Shake-Shake blocks in the functional API."""
 
-import importlib.util
-import pathlib
-
 import numpy as np
+from layer_checks import load_example
 
 import treino
 from treino import layers, models
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-def _example():
-    path = ROOT / "examples" / "resnet_small.py"
-    spec = importlib.util.spec_from_file_location("resnet_small", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_small_resnet_trains_saves_and_predicts_deterministically(tmp_path):
     treino.seed(0)
-    model = _example().small_resnet(filters=4)
+    model = load_example("resnet_small").small_resnet(filters=4)
     kinds = {type(layer).__name__ for layer in model.layers}
     assert {"Add", "ShakeShake", "Conv2D", "BatchNormalization"} <= kinds
     rng = np.random.default_rng(0)

@@ -1,15 +1,11 @@
 """Transfer learning: frozen layers, a new head on a loaded body, fine-tuning, the example."""
 
-import importlib.util
-import pathlib
-
 import numpy as np
 import pytest
+from layer_checks import ROOT, load_example
 
 import treino
 from treino import layers, models, optimizers, regularizers
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def _data(n=48, seed=0):
@@ -106,18 +102,10 @@ def test_fine_tuning_with_a_lower_learning_rate_for_the_body():
     assert not np.array_equal(before["head"], model.get_layer("head").get_weights()[0])
 
 
-def _example():
-    spec = importlib.util.spec_from_file_location(
-        "transfer_learning", ROOT / "examples" / "transfer_learning.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_transfer_example_beats_training_from_scratch():
-    result = _example().main(per_class=10, sample=True, pretrain_epochs=1, head_epochs=15,
-                             finetune_epochs=10, verbose=0)  # fmt: skip
+    example = load_example("transfer_learning")
+    result = example.main(per_class=10, sample=True, pretrain_epochs=1, head_epochs=15,
+                          finetune_epochs=10, verbose=0)  # fmt: skip
     assert result["fine_tuned"] > result["from_scratch"] + 0.05, result
     assert result["head_only"] > result["from_scratch"], result
 
