@@ -421,8 +421,8 @@ class Layer:
         return self._node("output")[1]
 
     @output.setter
-    def output(self, value) -> None:
-        self._first_node = ((), value)
+    def output(self, value) -> None:  # an InputLayer's tensor is its input and its output
+        self._first_node = (value, value)
 
     def _convert_inputs(self, inputs):
         if isinstance(inputs, list | tuple) and not any(
