@@ -30,6 +30,7 @@ from treino.callbacks.callback_list import CallbackList
 from treino.callbacks.checkpoint import ModelCheckpoint
 from treino.callbacks.csv_logger import CSVLogger
 from treino.callbacks.early_stopping import EarlyStopping
+from treino.callbacks.gradient_monitor import GradientMonitor
 from treino.callbacks.history import History
 from treino.callbacks.lr import LearningRateScheduler, ReduceLROnPlateau
 from treino.callbacks.misc import LambdaCallback, TerminateOnNaN
@@ -41,6 +42,7 @@ __all__ = [
     "Callback",
     "CallbackList",
     "EarlyStopping",
+    "GradientMonitor",
     "History",
     "LambdaCallback",
     "LearningRateScheduler",

@@ -84,11 +84,16 @@ def format_value(value) -> str:
 def format_logs(logs) -> str:
     """``"loss: 0.4213 - accuracy: 0.8512"``, in the order of ``logs``.
 
+    Per-layer telemetry (keys with a ``/``, such as ``"grad_norm/dense"`` from
+    :class:`~treino.callbacks.GradientMonitor`) stays in the History but is not
+    printed: one line per epoch must stay readable.
+
     Example:
-        >>> format_logs({"loss": 0.42131, "val_loss": 0.5})
+        >>> format_logs({"loss": 0.42131, "val_loss": 0.5, "grad_norm/dense": 0.1})
         'loss: 0.4213 - val_loss: 0.5000'
     """
-    return " - ".join(f"{key}: {format_value(value)}" for key, value in (logs or {}).items())
+    shown = {key: value for key, value in (logs or {}).items() if "/" not in key}
+    return " - ".join(f"{key}: {format_value(value)}" for key, value in shown.items())
 
 
 def format_time(seconds: float) -> str:

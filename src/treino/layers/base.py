@@ -10,6 +10,7 @@ models are wired before any data flows.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections import defaultdict
 
@@ -29,6 +30,37 @@ A model's ``call`` calls its sublayers without passing ``training``; they
 inherit it from here, as in Keras, so a Dropout inside a subclassed model is
 active during ``fit`` and the identity in ``predict``.
 """
+
+_output_observers: list = []
+"""Functions ``observer(layer, outputs)`` called after every eager layer call.
+
+Empty except inside :func:`observe_outputs`; that is how
+:class:`~treino.callbacks.GradientMonitor` reads each layer's activations
+during a training step without a second forward pass (PyTorch's global
+forward hooks play the same role).
+"""
+
+
+@contextlib.contextmanager
+def observe_outputs(observer):
+    """Within the block, call ``observer(layer, outputs)`` after each layer call on real data.
+
+    Nested layers are observed too (a model is a layer: it is observed after
+    its sublayers). The outputs are the layer's own tensors: read them, do not
+    change them.
+
+    >>> from treino.layers import Dense
+    >>> seen = []
+    >>> with observe_outputs(lambda layer, out: seen.append((layer.name, out.shape))):
+    ...     _ = Dense(3, name="oculta")(np.ones((2, 4)))
+    >>> seen
+    [('oculta', (2, 3))]
+    """
+    _output_observers.append(observer)
+    try:
+        yield observer
+    finally:
+        _output_observers.remove(observer)
 
 def unique_name(base: str) -> str:
     """``dense``, ``dense_1``, ``dense_2`` … as Keras names layers."""
@@ -356,6 +388,8 @@ class Layer:
             for y in _flatten(outputs):
                 penalty = self.activity_regularizer(y)
                 self._activity_losses.append(penalty / max(1, y.shape[0]) if y.ndim else penalty)
+        for observer in _output_observers:
+            observer(self, outputs)
         return outputs
 
     def _call_with_training(self, inputs, training, **kwargs):

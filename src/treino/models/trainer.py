@@ -129,6 +129,10 @@ class Trainer:
         self._compiled_loss: CompiledLoss | None = None
         self._compiled_metrics: CompiledMetrics | None = None
         self._loss_trackers: dict = {}
+        self.current_batch = None
+        """``(x, y, sample_weight)`` of the training batch in progress, during ``fit``."""
+        self.diverged = False
+        """True when the last training batch's loss was NaN or inf (that batch made no update)."""
 
     # ----------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None) -> None:
@@ -253,8 +257,10 @@ class Trainer:
             loss = self.compute_loss(x, y, y_pred, sample_weight)
         for variable in variables:
             variable.grad = None
-        loss.backward()
-        self.optimizer.apply_gradients([(v.grad, v) for v in variables])
+        self.diverged = not np.isfinite(loss.item())
+        if not self.diverged:  # a NaN/inf loss has no useful gradient: no update is made
+            loss.backward()
+            self.optimizer.apply_gradients([(v.grad, v) for v in variables])
         self._update_metrics(loss, x, y, y_pred, sample_weight)
 
     def test_step(self, x, y=None, sample_weight=None) -> None:
@@ -345,9 +351,12 @@ class Trainer:
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
                 for step, (bx, by, bw) in enumerate(train.epoch(epoch)):
+                    self.current_batch = (bx, by, bw)  # for callbacks that look at the data
                     callback_list.on_train_batch_begin(step)
                     self.train_step(bx, by, bw)
                     callback_list.on_train_batch_end(step, self.get_metrics_result())
+                    if self.diverged and not self.stop_training:
+                        raise_divergence(step, epoch)
                     if self.stop_training:
                         break
                 if self._interrupted or self._compiled_loss is None:
@@ -361,6 +370,7 @@ class Trainer:
                 if self.stop_training or train.exhausted:
                     break
             callback_list.on_train_end(logs)
+        self.current_batch = None
         return self.history
 
     def _check_arrays(self, x, y, sample_weight) -> None:
@@ -492,6 +502,8 @@ class Trainer:
             sample_weight = weights if sample_weight is None else weights * sample_weight
         self.reset_metrics()
         self.train_step(x, y, sample_weight)
+        if self.diverged:
+            raise_divergence()
         return self._batch_result(return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict: bool = False):
@@ -514,6 +526,25 @@ class Trainer:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
+
+
+class TrainingDivergedError(ValueError, FloatingPointError):
+    """A batch's loss was NaN or inf during training (a ValueError, as before, and a float error)."""
+
+
+def raise_divergence(step: int | None = None, epoch: int | None = None) -> None:
+    """The error ``fit`` raises when a batch's loss is NaN/inf and no callback stopped training.
+
+    With :class:`~treino.callbacks.TerminateOnNaN` or the training doctor
+    (:class:`~treino.diagnostics.TrainingDoctor`) in the callbacks, training
+    stops cleanly instead and ``fit`` returns the History.
+    """
+    where = "" if step is None else f" at batch {step} of epoch {epoch + 1}"
+    raise TrainingDivergedError(
+        f"The loss is NaN or inf{where}: training diverged and no update was made from that "
+        "batch. Lower the learning rate or set clipnorm=1.0 in the optimizer; pass "
+        "callbacks=[TerminateOnNaN()] (or TrainingDoctor()) to stop cleanly with the History."
+    )
 
 
 def check_targets(loss, y, output_shape) -> None:
