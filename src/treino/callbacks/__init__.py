@@ -35,6 +35,7 @@ from treino.callbacks.history import History
 from treino.callbacks.lr import LearningRateScheduler, ReduceLROnPlateau
 from treino.callbacks.misc import LambdaCallback, TerminateOnNaN
 from treino.callbacks.progbar import ProgbarLogger, resolve_verbose
+from treino.callbacks.tensorboard import TensorBoard
 
 __all__ = [
     "AdaptiveRegularization",
@@ -49,6 +50,7 @@ __all__ = [
     "ModelCheckpoint",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TensorBoard",
     "TerminateOnNaN",
     "resolve_verbose",
 ]

@@ -10,8 +10,11 @@ from treino.callbacks.base import Callback, print_msg
 from treino.callbacks.gradient_monitor import GradientMonitor, activation_name
 from treino.diagnostics.data import DataStats, initialization_findings
 from treino.diagnostics.findings import Finding, Report
-from treino.diagnostics.rules import RULES, Telemetry, link_causes
+from treino.diagnostics.rules import RULES, TRENDS, Telemetry, link_causes
 from treino.language import resolve_lang
+
+_RESOLVED = {"pt": "[resolvido] {title}: não se confirma ao fim do treino.",
+             "en": "[resolved] {title}: no longer holds at the end of training."}
 
 START_SAMPLES = 32
 """The loss "at the start" is the mean over the first batches covering 32 samples (one batch of
@@ -159,7 +162,11 @@ class TrainingDoctor(Callback):
         stop_on_critical: stop training at the first critical finding. Defaults to False.
 
     Attributes:
-        report: the :class:`~treino.diagnostics.Report` so far (complete after ``fit``).
+        report: the :class:`~treino.diagnostics.Report` so far. At the end of
+            ``fit`` the findings about the course of training (no progress,
+            underfitting, overfitting, oscillation, dead or saturated units) are
+            checked again on the whole run, and those that no longer hold — a
+            slow start that later took off — are dropped (``verbose`` says so).
         findings: its findings, in the order they were seen.
     """
 
@@ -256,6 +263,20 @@ class TrainingDoctor(Callback):
     def on_train_end(self, logs=None):
         if self.monitor is not None:
             self.monitor.on_train_end(logs)
+        if not self._history:
+            return
+        telemetry = _telemetry(self._history, self.model, self._initial_loss, self._data,
+                               self._start)  # fmt: skip
+        holding = {f.key for f in run_rules(telemetry)}
+        for finding in list(self.findings):  # a slow start is not "no progress" any more
+            if finding.code in TRENDS and finding.key not in holding:
+                self.findings.remove(finding)
+                self._seen.discard(finding.key)
+                if self.verbose:
+                    print_msg(_RESOLVED[self.lang].format(title=finding.title(self.lang)))
+        for finding in self.findings:
+            finding.caused_by = None
+        link_causes(self.findings)
 
     # ------------------------------------------------------------- internals
     def _epoch_is_first(self) -> bool:

@@ -106,7 +106,7 @@ MESSAGES = {
         },
         "dead_relu": {
             "title": "ReLUs mortas",
-            "evidence": "{fraction} das unidades da camada {layer} saem 0 para todo o lote",
+            "evidence": "{fraction} das unidades da camada {layer} saem 0 para todos os exemplos",
             "why": "uma ReLU com entrada sempre negativa tem derivada 0: não passa gradiente "
                    "e não se recupera. Costuma vir de uma taxa de aprendizado alta demais ou de "
                    "vieses muito negativos.",
@@ -239,7 +239,7 @@ MESSAGES = {
         },
         "dead_relu": {
             "title": "Dead ReLUs",
-            "evidence": "{fraction} of the units of layer {layer} output 0 for the whole batch",
+            "evidence": "{fraction} of the units of layer {layer} output 0 for every example",
             "why": "a ReLU whose input is always negative has derivative 0: it passes no "
                    "gradient and never recovers. Usually caused by a learning rate that is too "
                    "high or by very negative biases.",

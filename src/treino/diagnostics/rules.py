@@ -20,10 +20,12 @@ DIVERGENCE_FACTOR = 2.0
 """An epoch's mean loss above twice the loss at the start: the steps make things worse."""
 
 RISING_FACTOR = 1.5
-"""Or three epochs rising in a row, to 1.5× the best loss so far: a slower divergence."""
+"""Or three epochs rising in a row, to 1.5× the best loss so far and above half the loss at the
+start (half the progress undone): a slower divergence. Noise near a small loss is not one."""
 
 STALL_CHANGE = 0.01
-"""Less than 1% relative change of the loss since the start (over ≥ 2 epochs): no progress."""
+"""Less than 1% relative change of the loss from the first epoch to the last (≥ 2 epochs), and
+less than 10% from the start: no progress."""
 
 LOW_UPDATE_RATIO = 1e-5
 """‖ΔW‖/‖W‖ below 1e-5 (healthy: ~1e-3): the steps are too small to matter."""
@@ -34,20 +36,24 @@ DEAD_GRADIENT = 1e-8
 VANISHING_RATIO, EXPLODING_RATIO = 1e-3, 1e4
 """‖∂L/∂W‖ of the first weight layer over the last one's, outside [1e-3, 1e4]."""
 
-EXPLODING_GRAD_TO_WEIGHT = 10.0
-"""‖∂L/∂W‖ > 10·‖W‖ in a layer: one step of η = 0.1 would more than double the weights."""
+EXPLODING_NORM = 1e3
+"""‖∂L/∂W‖ > 1000·max(1, ‖W‖) in a layer, or not finite, while the loss is still finite: one
+step of η = 0.01 would multiply the weights by ten."""
 
 DEAD_FRACTION, SATURATED_FRACTION = 0.5, 0.5
 """Half the units of a hidden layer dead (ReLU) or in the flat zone (sigmoid/tanh)."""
 
-OVERFIT_RISE = 0.10
-"""Validation loss 10% above its best, ≥ 2 epochs after it, with the training loss still falling."""
+OVERFIT_RISE, OVERFIT_OF_PROGRESS = 0.10, 0.03
+"""Validation loss (3-epoch moving average) 10% above its best, ≥ 2 epochs after it, with the
+training loss still falling and the train–validation gap wider than at the best epoch; the rise
+must also undo 3% of the way validation came down (a bounce at the noise floor is not a trend)."""
 
 UNDERFIT_FRACTION, PLATEAU_CHANGE = 0.6, 0.02
 """Training loss ≥ 60% of a constant guess's and changing < 2% per epoch for two epochs."""
 
-OSCILLATION_UPS, OSCILLATION_SWING = 1 / 3, 0.05
-"""The loss rising in ≥ 1/3 of the epochs, by > 5%, with < 10% net improvement."""
+OSCILLATION_UPS, OSCILLATION_SWING, OSCILLATION_FLOOR = 1 / 6, 0.10, 0.05
+"""After the first epoch, the loss rising by > 10% of its level in ≥ 2 and ≥ 1/6 of the epochs,
+its second half no lower than 95% of the first, at a level above 5% of the start."""
 
 CAUSES = {
     "divergence": ("exploding_gradients", "bad_init_scale", "unscaled_inputs"),
@@ -118,7 +124,8 @@ def divergence(t: Telemetry) -> list[Finding]:
     losses, start = t.losses, t.start_loss
     for epoch, loss in enumerate(losses):
         rising = epoch >= 2 and losses[epoch] > losses[epoch - 1] > losses[epoch - 2] \
-            and loss > RISING_FACTOR * min(losses[:epoch])  # fmt: skip
+            and loss > RISING_FACTOR * min(losses[:epoch]) \
+            and (start is None or loss > start / 2)  # fmt: skip
         above_start = start is not None and start > 0 and loss > DIVERGENCE_FACTOR * start
         if not math.isfinite(loss) or above_start or rising:
             return [Finding("divergence", "critical", {"initial": start, "loss": loss},
@@ -146,11 +153,11 @@ def gradient_flow(t: Telemetry) -> list[Finding]:
             t.series("grad_norm", layer), t.series("weight_norm", layer), strict=False))
             if diverged_at is None or epoch < diverged_at]  # fmt: skip
         for epoch, g, w in points:
-            if g is None or w is None or not (math.isfinite(g) and math.isfinite(w) and w > 0):
+            if g is None or w is None or not math.isfinite(w):
                 continue
-            if g > EXPLODING_GRAD_TO_WEIGHT * w:
+            if not math.isfinite(g) or g > EXPLODING_NORM * max(1.0, w):
                 return [Finding("exploding_gradients", "critical", {
-                    "grad_norm": g, "detail": f"‖W‖ = {w:.3g}, ‖∂L/∂W‖/‖W‖ = {g / w:.3g}",
+                    "grad_norm": g, "detail": f"‖W‖ = {w:.3g}",
                 }, epoch=epoch or 0, layer=layer)]  # fmt: skip
     if len(layers) < 3:
         return []
@@ -198,9 +205,10 @@ def stall(t: Telemetry) -> list[Finding]:
     if divergence(t):
         return []  # flat after diverging: the divergence is the finding
     if t.initial_loss is None and len(losses) < 3:
-        return []  # without the first batch's loss, the first epoch's mean is the start
+        return []  # without the first batches' loss, the first epoch's mean is the start
     change = (start - losses[-1]) / abs(start)
-    if abs(change) >= STALL_CHANGE:
+    moved = abs(losses[0] - losses[-1]) >= STALL_CHANGE * abs(losses[0])
+    if moved or abs(change) >= 0.1:  # the start is a noisy estimate: 10% is surely progress
         return []
     grads = [g for layer in t.layers("grad_norm") for g in t.series("grad_norm", layer)]
     ratios = [r for layer in t.layers("update_ratio")  # layers that do receive a gradient
@@ -221,32 +229,48 @@ def stall(t: Telemetry) -> list[Finding]:
 
 
 def oscillation(t: Telemetry) -> list[Finding]:
-    losses = t.losses
-    if len(losses) < 4 or not all(math.isfinite(v) for v in losses):
+    """The loss bounces instead of settling: judged after the first epoch's descent."""
+    losses, start = t.losses, t.start_loss
+    if len(losses) < 6 or not all(math.isfinite(v) for v in losses):
         return []
-    steps = np.diff(losses)
-    scale = np.mean(np.abs(losses))
-    ups = int(np.sum(steps > OSCILLATION_SWING * scale))
-    net = (losses[0] - losses[-1]) / abs(losses[0]) if losses[0] else 0.0
-    if ups >= max(2, OSCILLATION_UPS * len(steps)) and net < 0.10:
-        swing = float(np.max(np.abs(steps)) / scale)
+    window = np.array(losses[1:])
+    level = float(window.mean())
+    if start and level < OSCILLATION_FLOOR * start:
+        return []  # swings of a loss already near zero are noise, not a learning-rate problem
+    steps = np.diff(window)
+    ups = int(np.sum(steps > OSCILLATION_SWING * level))
+    half = len(window) // 2
+    stuck = window[half:].mean() >= 0.95 * window[:half].mean()
+    if ups >= max(2, OSCILLATION_UPS * len(steps)) and stuck:
+        swing = float(np.max(np.abs(steps)) / level)
         return [Finding("oscillation", "warning", {
-            "ups": ups, "steps": len(steps), "swing": f"{swing:.0%}", "first": losses[0],
+            "ups": ups, "steps": len(steps), "swing": f"{swing:.0%}", "first": losses[1],
             "last": losses[-1],
         }, epoch=len(losses) - 1)]  # fmt: skip
     return []
 
 
 def overfitting(t: Telemetry) -> list[Finding]:
+    """The validation loss turns up while the training loss keeps falling.
+
+    Judged on the 3-epoch moving average of the validation loss: the minimum
+    of a noisy series is biased low, and one bad epoch is not a trend.
+    """
     losses = t.losses
     val = [float(v) for v in t.history.get("val_loss", [])]
-    if len(val) < 4 or len(losses) != len(val) or not all(map(math.isfinite, val + losses)):
+    if len(val) < 5 or len(losses) != len(val) or not all(map(math.isfinite, val + losses)):
         return []
-    best = int(np.argmin(val))
+    smooth = np.convolve(val, np.ones(3) / 3, mode="valid")  # smooth[i] = mean(val[i:i+3])
+    best_s = int(np.argmin(smooth))
+    rise = (smooth[-1] - smooth[best_s]) / abs(smooth[best_s]) if smooth[best_s] else 0.0
+    best = best_s + int(np.argmin(val[best_s:best_s + 3]))
     last = len(val) - 1
-    rise = (val[last] - val[best]) / abs(val[best]) if val[best] else 0.0
     gap_best, gap = val[best] - losses[best], val[last] - losses[last]
-    if last - best >= 2 and rise > OVERFIT_RISE and losses[last] < losses[best] and gap > gap_best:
+    start = t.start_loss if t.start_loss is not None else losses[0]
+    progress = start - smooth[best_s]  # how far validation came down at its best
+    significant = progress <= 0 or smooth[-1] - smooth[best_s] > OVERFIT_OF_PROGRESS * progress
+    if len(smooth) - 1 - best_s >= 2 and rise > OVERFIT_RISE and significant \
+            and losses[last] < losses[best] and gap > gap_best:  # fmt: skip
         return [Finding("overfitting", "warning", {
             "best_val": val[best], "best_epoch": best + 1, "val_loss": val[last],
             "loss": losses[last], "gap_best": gap_best, "gap": gap,
@@ -266,6 +290,11 @@ def underfitting(t: Telemetry) -> list[Finding]:
         }, epoch=len(losses) - 1)]  # fmt: skip
     return []
 
+
+TRENDS = ("learning_rate_too_low", "no_progress", "dead_relu", "saturation", "oscillation",
+          "overfitting", "underfitting")  # fmt: skip
+"""Findings about the course of training: the live doctor may see one early (a slow start looks
+like no progress) that no longer holds at the end; the final report keeps only those that do."""
 
 RULES = (divergence, gradient_flow, activations, stall, oscillation, overfitting, underfitting)
 """Every rule over the telemetry, in the order they run."""

@@ -254,6 +254,10 @@ class Trainer:
         variables = self.trainable_weights
         with enable_grad():
             y_pred = self(x, training=True)
+            self.diverged = not all(np.isfinite(p.data).all() for p in _as_list(y_pred))
+            if self.diverged:  # finite inputs, NaN/inf outputs: the weights have blown up
+                self._loss_trackers["loss"].update_state(float("nan"), sample_weight=_first_dim(x))
+                return
             loss = self.compute_loss(x, y, y_pred, sample_weight)
         for variable in variables:
             variable.grad = None
@@ -362,7 +366,8 @@ class Trainer:
                 if self._interrupted or self._compiled_loss is None:
                     break  # interrupted mid-epoch, or no data at all: no epoch to report
                 logs = self.get_metrics_result()
-                if validation is not None and (epoch + 1) % validation_freq == 0:
+                if validation is not None and (epoch + 1) % validation_freq == 0 \
+                        and not self.diverged:  # fmt: skip
                     val_logs = self._run_evaluation(validation, callback_list)
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 logs["learning_rate"] = float(self.optimizer.learning_rate)
