@@ -534,7 +534,7 @@ class Trainer:
 
 
 class TrainingDivergedError(ValueError, FloatingPointError):
-    """A batch's loss was NaN or inf during training (a ValueError, as before, and a float error)."""
+    """A batch's loss was NaN or inf in training: a ValueError (as before) and a float error."""
 
 
 def raise_divergence(step: int | None = None, epoch: int | None = None) -> None:
