@@ -347,3 +347,31 @@ def test_report_orders_root_causes_first_and_serialises():
         Finding("bad_luck", "warning")
     with pytest.raises(ValueError, match="severity must be one of"):
         Finding("divergence", "fatal")
+
+
+# ------------------------------------------------------------ README, example
+def test_readme_doctor_snippet_runs(tmp_path, monkeypatch):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    snippet = next(s for s in re.findall(r"```python\n(.*?)```", readme, re.S) if "medico" in s)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert namespace["medico"].report.root_causes == ["unscaled_inputs"]
+    for name in ("curvas.png", "gradientes.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_diagnose_training_example(tmp_path, capsys):
+    from layer_checks import load_example
+
+    example = load_example("diagnose_training")
+    found = example.main(lang="en", out=str(tmp_path), epochs=4, samples=1500)
+    assert found["saudavel"] == []
+    assert found["eta_alto"][0] == "divergence"
+    assert found["eta_baixo"][0] == "learning_rate_too_low"
+    assert found["sem_normalizar"][0] == "unscaled_inputs"
+    assert len(list(tmp_path.glob("*.png"))) == 8
+    assert "Learning rate too low" in capsys.readouterr().out

@@ -20,6 +20,7 @@ from treino import (  # noqa: E402
     callbacks,
     data,
     datasets,
+    diagnostics,
     explain,
     initializers,
     keras,  # noqa: E402  (Keras's namespace over the modules above)
@@ -43,6 +44,7 @@ __all__ = [
     "callbacks",
     "data",
     "datasets",
+    "diagnostics",
     "explain",
     "initializers",
     "keras",
@@ -50,6 +52,7 @@ __all__ = [
     "metrics",
     "models",
     "optimizers",
+    "plot",
     "preprocessing",
     "layers",
     "losses",
@@ -65,3 +68,12 @@ __all__ = [
     "tensor",
     "unbroadcast",
 ]
+
+
+def __getattr__(name):
+    """``treino.plot`` is imported on first use: matplotlib is not needed to train."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("treino.plot")
+    raise AttributeError(f"module 'treino' has no attribute {name!r}")

@@ -120,6 +120,10 @@ class Telemetry:
         return layer not in outputs
 
 
+def _first(values: list):
+    return values[0] if values else None
+
+
 def divergence(t: Telemetry) -> list[Finding]:
     losses, start = t.losses, t.start_loss
     for epoch, loss in enumerate(losses):
@@ -143,8 +147,8 @@ def gradient_flow(t: Telemetry) -> list[Finding]:
     layers = t.layers("grad_norm")
     if not layers:
         return []
-    start = {layer: t.start.get(layer) or {"grad_norm": t.series("grad_norm", layer)[0],
-                                           "weight_norm": t.series("weight_norm", layer)[0]}
+    start = {layer: t.start.get(layer) or {"grad_norm": _first(t.series("grad_norm", layer)),
+                                           "weight_norm": _first(t.series("weight_norm", layer))}
              for layer in layers}  # fmt: skip
     diverged_at = next((f.epoch for f in divergence(t)), None)
     for layer in layers:
