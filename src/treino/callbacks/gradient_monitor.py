@@ -152,6 +152,7 @@ class GradientMonitor(Callback):
     # ------------------------------------------------------------------ hooks
     def on_train_begin(self, logs=None):
         self.records = []
+        self._keys: set = set()
         self._step = 0
         self._stop_observing()
         self._targets = [layer for layer in self.model._all_layers()[1:] if _monitored(layer)]
@@ -195,8 +196,12 @@ class GradientMonitor(Callback):
         if logs is not None:
             for name in self.layers:
                 for stat in STATS:
+                    key = f"{stat}/{name}"
                     if means[name][stat] is not None:
-                        logs[f"{stat}/{name}"] = means[name][stat]
+                        logs[key] = means[name][stat]
+                        self._keys.add(key)
+                    elif key in self._keys:  # once a series exists, one value per epoch
+                        logs[key] = math.nan
 
     def on_train_end(self, logs=None):
         self._stop_observing()

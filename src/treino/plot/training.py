@@ -158,7 +158,8 @@ def learning_curves(history, metrics=None, save=None, lang=None):
     The same line is drawn on the other panels, so one can read the accuracy
     at the best epoch. Validation measured every k epochs
     (``fit(validation_freq=k)``) gives fewer values; they are drawn at epochs
-    k, 2k, …, with k = ⌊E / number of validation values⌋.
+    k, 2k, …, with k = ⌊E / number of validation values⌋. A panel whose
+    values span more than two decades (a divergence) gets a log scale.
 
     Args:
         history: a :class:`~treino.callbacks.History` (what ``fit`` returns),
@@ -214,11 +215,19 @@ def learning_curves(history, metrics=None, save=None, lang=None):
         ax.set_title(text["titles"].get(name, name))
         ax.set_xlabel(text["epoch"])
         ax.set_ylabel(label)
+        if _spans_decades(np.concatenate([train, val])):
+            ax.set_yscale("log")  # a divergence (loss 1e6 then 2.3) stays readable
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
         ax.legend(loc="best", fontsize="small", framealpha=0.85)
     figure.suptitle(text["curves"])
     return finish(figure, save)
+
+
+def _spans_decades(values: np.ndarray, decades: float = 2.0) -> bool:
+    """True when the finite values are all positive and max/min exceeds 10^decades."""
+    finite = values[np.isfinite(values)]
+    return bool(finite.size and finite.min() > 0 and finite.max() / finite.min() > 10**decades)
 
 
 def _curve_names(logs: dict, metrics) -> list[str]:
