@@ -152,6 +152,7 @@ def run(setup, data):
     return _RUNS[setup]
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the setups overflow on purpose
 @pytest.mark.parametrize(("setup", "code"), PATHOLOGIES, ids=[c for _, c in PATHOLOGIES])
 def test_each_pathology_is_named_as_the_root_cause(fashion, setup, code):
     report, _ = run(setup, fashion)
@@ -161,6 +162,7 @@ def test_each_pathology_is_named_as_the_root_cause(fashion, setup, code):
         assert finding.code == code or finding.caused_by is not None, report.text("en")
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the setups overflow on purpose
 def test_every_finding_of_the_pathologies_has_full_evidence_in_both_languages(fashion):
     for setup, _ in PATHOLOGIES:
         report, _ = run(setup, fashion)
@@ -174,6 +176,7 @@ def test_every_finding_of_the_pathologies_has_full_evidence_in_both_languages(fa
                 assert finding.title(lang) in text and finding.suggestion(lang) in text
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the setups overflow on purpose
 def test_divergence_to_nan_stops_training_and_keeps_the_history(fashion):
     x, y = fashion
     report, history = run(deep_linear_net_large_gain, (x, y))
@@ -182,6 +185,7 @@ def test_divergence_to_nan_stops_training_and_keeps_the_history(fashion):
     assert report.get("divergence")[0].caused_by == "exploding_gradients"
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the setups overflow on purpose
 def test_nan_loss_without_a_stopping_callback_raises_a_clear_error(fashion):
     x, y = fashion
     model = mlp(kernel=initializers.RandomNormal(stddev=3.0), hidden=(64,) * 8,
@@ -193,6 +197,7 @@ def test_nan_loss_without_a_stopping_callback_raises_a_clear_error(fashion):
         model.train_on_batch(x[:64], y[:64])
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the setups overflow on purpose
 def test_terminate_on_nan_now_stops_a_real_divergence(fashion):
     x, y = fashion
     model = mlp(kernel=initializers.RandomNormal(stddev=3.0), hidden=(64,) * 8,

@@ -92,6 +92,11 @@ def activation_stats(outputs: np.ndarray, activation: str | None) -> dict:
     0.5
     """
     values = np.asarray(outputs)
+    with np.errstate(invalid="ignore", over="ignore"):  # a diverged layer: its stats are NaN
+        return _stats(values, activation)
+
+
+def _stats(values: np.ndarray, activation: str | None) -> dict:
     stats = {"activation_mean": float(values.mean(dtype=np.float64)),
              "activation_std": float(values.std(dtype=np.float64))}  # fmt: skip
     if activation == "relu" and values.ndim >= 1:
