@@ -309,6 +309,7 @@ class Data:
     y_test: np.ndarray | None
     source: str = ""
     files: dict = field(default_factory=dict)
+    scaler: object = None  # the fitted StandardScaler / MinMaxScaler, for new inputs
 
     def sha256(self) -> str:
         """One digest of every array (shape, dtype and bytes): the data a run saw."""
@@ -364,14 +365,14 @@ def load_dataset(config: dict) -> Data:
             x, y, test=data["test_split"], stratify=stratify, seed=config["seed"])
     if data["limit"]:
         x, y = x[: data["limit"]], y[: data["limit"]]
-    x, x_test = _scale(data["scaling"], x, x_test)
+    x, x_test, scaler = _scale(data["scaling"], x, x_test)
     if data["flatten"] and x.ndim > 2:
         x, x_test = x.reshape(len(x), -1), x_test.reshape(len(x_test), -1)
     x_val = y_val = None
     if data["validation_split"]:
         cut = len(x) - int(round(len(x) * data["validation_split"]))
         x, x_val, y, y_val = x[:cut], x[cut:], y[:cut], y[cut:]
-    return Data(x, y, x_val, y_val, x_test, y_test, source=source, files=files)
+    return Data(x, y, x_val, y_val, x_test, y_test, source=source, files=files, scaler=scaler)
 
 
 def _load_file(reader, path, **kwargs):
@@ -400,7 +401,7 @@ def _scale(scaling: str, x, x_test):
     x = np.asarray(x, dtype="float32")
     x_test = np.asarray(x_test, dtype="float32")
     if scaling == "divide_255":
-        return x / 255.0, x_test / 255.0
+        return x / 255.0, x_test / 255.0, None
     if scaling in ("standard", "minmax"):
         shape, test_shape = x.shape, x_test.shape
         scaler = (preprocessing.StandardScaler() if scaling == "standard"
@@ -408,8 +409,23 @@ def _scale(scaling: str, x, x_test):
         flat = scaler.fit_transform(x.reshape(len(x), -1))
         flat_test = scaler.transform(x_test.reshape(len(x_test), -1))
         return (flat.reshape(shape).astype("float32"),
-                flat_test.reshape(test_shape).astype("float32"))  # fmt: skip
-    return x, x_test
+                flat_test.reshape(test_shape).astype("float32"), scaler)  # fmt: skip
+    return x, x_test, None
+
+
+def scale_inputs(config: dict, x, scaler=None) -> np.ndarray:
+    """New inputs prepared as the run's training inputs were (scaling, then flattening)."""
+    x = np.asarray(x, dtype="float32")
+    scaling = config["data"]["scaling"]
+    if scaling == "divide_255":
+        x = x / 255.0
+    elif scaling in ("standard", "minmax"):
+        if scaler is None:
+            raise ValueError(f"inputs scaled with '{scaling}' need the run's fitted scaler")
+        x = scaler.transform(x.reshape(len(x), -1)).reshape(x.shape).astype("float32")
+    if config["data"]["flatten"] and x.ndim > 2:
+        x = x.reshape(len(x), -1)
+    return x
 
 
 # ------------------------------------------------------------------- model
