@@ -109,12 +109,13 @@ def train(state, config, overrides, reproduce, quiet):
 
 def _train_run(state, resolved, given, overrides, verbose):
     from treino.callbacks import CSVLogger
-    from treino.config import load_dataset
+    from treino.config import build_model, load_dataset
     from treino.config import train as train_config
     from treino.runs import finish_run, start_run
 
     text = state.text
     data = load_dataset(resolved)  # a missing or bad data file fails before a run folder exists
+    build_model(resolved, data.x_train.shape[1:])  # so does a bad layer, loss or optimizer
     run = start_run(resolved, given, overrides, root=state.runs_dir)
     try:
         result = train_config(resolved, callbacks=[CSVLogger(run.path / "metrics.csv")],
