@@ -27,6 +27,8 @@ TEXT = {
         "same": "Reproduzido: métricas idênticas às de", "differ": "As métricas diferem de",
         "error": "erro", "no_runs": "Nenhuma execução em", "plot": "Curvas sobrepostas em",
         "data": "dados",
+        "header": "Treinando {name}: {source}, {sizes} exemplos (treino / validação / teste), "
+                  "{optimizer} η={lr}, {epochs} épocas",
     },
     "en": {
         "test": "Test", "saved": "Run saved in", "doctor_ok": "Training doctor: no problem "
@@ -34,6 +36,8 @@ TEXT = {
         "interrupted": "Training interrupted: the run is marked 'interrupted' in",
         "same": "Reproduced: metrics identical to", "differ": "Metrics differ from",
         "error": "error", "no_runs": "No runs in", "plot": "Overlaid curves in", "data": "data",
+        "header": "Training {name}: {source}, {sizes} samples (train / validation / test), "
+                  "{optimizer} η={lr}, {epochs} epochs",
     },
 }  # fmt: skip
 
@@ -117,6 +121,12 @@ def _train_run(state, resolved, given, overrides, verbose):
     data = load_dataset(resolved)  # a missing or bad data file fails before a run folder exists
     build_model(resolved, data.x_train.shape[1:])  # so does a bad layer, loss or optimizer
     run = start_run(resolved, given, overrides, root=state.runs_dir)
+    sizes = [len(a) for a in (data.x_train, data.x_val, data.x_test) if a is not None]
+    click.echo(text["header"].format(name=resolved["name"], source=data.source,
+                                     sizes=" / ".join(map(str, sizes)),
+                                     optimizer=resolved["compile"]["optimizer"],
+                                     lr=resolved["compile"]["learning_rate"],
+                                     epochs=resolved["fit"]["epochs"]))  # fmt: skip
     try:
         result = train_config(resolved, callbacks=[CSVLogger(run.path / "metrics.csv")],
                               verbose=verbose, data=data)  # fmt: skip
