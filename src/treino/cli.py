@@ -26,7 +26,7 @@ TEXT = {
         "interrupted": "Treino interrompido: a execução ficou marcada como 'interrompida' em",
         "same": "Reproduzido: métricas idênticas às de", "differ": "As métricas diferem de",
         "error": "erro", "no_runs": "Nenhuma execução em", "plot": "Curvas sobrepostas em",
-        "data": "dados",
+        "data": "dados", "samples": "exemplos", "class": "classe", "predictions": "previsões",
         "header": "Treinando {name}: {source}, {sizes} exemplos (treino / validação / teste), "
                   "{optimizer} η={lr}, {epochs} épocas",
     },
@@ -36,6 +36,7 @@ TEXT = {
         "interrupted": "Training interrupted: the run is marked 'interrupted' in",
         "same": "Reproduced: metrics identical to", "differ": "Metrics differ from",
         "error": "error", "no_runs": "No runs in", "plot": "Overlaid curves in", "data": "data",
+        "samples": "samples", "class": "class", "predictions": "predictions",
         "header": "Training {name}: {source}, {sizes} samples (train / validation / test), "
                   "{optimizer} η={lr}, {epochs} epochs",
     },
@@ -219,7 +220,8 @@ def evaluate(state, run, data_file):
         data = load_dataset(config)
         x, y = data.x_test, data.y_test
     results = model.evaluate(x, y, verbose=0, return_dict=True)
-    click.echo(f"{len(x)} samples: " + ", ".join(f"{k} {_number(v)}" for k, v in results.items()))
+    metrics = ", ".join(f"{k} {_number(v)}" for k, v in results.items())
+    click.echo(f"{len(x)} {state.text['samples']}: {metrics}")
 
 
 @main.command()
@@ -253,12 +255,12 @@ def predict(state, model, inputs, output, show, raw):
     for index in range(min(show, len(x))):
         if classes:
             label = int(outputs[index].argmax())
-            click.echo(f"{index}: class {label} (p = {outputs[index, label]:.3f})")
+            click.echo(f"{index}: {state.text['class']} {label} (p = {outputs[index, label]:.3f})")
         else:
             click.echo(f"{index}: {np.array2string(outputs[index], precision=4)}")
     if output:
         _write_outputs(output, outputs)
-        click.echo(f"{len(outputs)} predictions → {output}")
+        click.echo(f"{len(outputs)} {state.text['predictions']} → {output}")
 
 
 def _read_inputs(path):
