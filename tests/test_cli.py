@@ -176,3 +176,15 @@ def test_every_example_config_is_valid_and_trains(config):
     resolved = load_config(config, ["fit.epochs=1", "data.limit=300", "callbacks.doctor=false"])
     result = train(resolved, verbose=0)
     assert np.isfinite(result.history["loss"][0])
+
+
+def test_gradcheck_prints_a_table_of_every_op_and_layer(tmp_path):
+    _, out, _ = treino("gradcheck", cwd=tmp_path, timeout=120)
+    lines = out.strip().splitlines()
+    assert "layer: LSTM" in out and "op: conv2d" in out
+    passed, total = lines[-1].split(" of ")[0], lines[-1].split(" of ")[1].split()[0]
+    assert passed == total and int(total) > 100 and "checks passed" in lines[-1]
+    _, out, _ = treino("gradcheck", "--only", "pool", cwd=tmp_path)
+    assert "op: conv2d" not in out and "MaxPooling2D" in out
+    code, _, err = treino("gradcheck", "--only", "nothing-matches", cwd=tmp_path, check=False)
+    assert code == 2 and "Traceback" not in err

@@ -426,6 +426,7 @@ def explain(state, activation, learning_rate):
 @main.command()
 @click.option("--only", default=None, help="Check only the ops/layers whose name contains this.")
 @click.pass_obj
+@friendly
 def gradcheck(state, only):
     """Check every op's and layer's gradient against finite differences; print a table."""
     from treino.selfcheck import format_table, run_selfcheck
