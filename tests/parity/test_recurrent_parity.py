@@ -172,6 +172,7 @@ def test_go_backwards_is_torch_on_the_flipped_sequence(kind):
 # ---------------------------------------------------------------- bidirectional
 @pytest.mark.parametrize("kind", sorted(LAYERS))
 def test_bidirectional_vs_torch_bidirectional(kind):
+    treino.seed(0)  # the random biases: the same draw whatever ran before
     n_states = 2 if kind == "lstm" else 1
     layer = Bidirectional(LAYERS[kind](U, return_sequences=True, return_state=True,
                                        bias_initializer="random_normal"))  # fmt: skip
@@ -194,13 +195,14 @@ def test_bidirectional_vs_torch_bidirectional(kind):
 
     for ours, theirs in zip(outputs, t_outputs, strict=True):
         close(ours, theirs)
-    close(gx, tx.grad)
+    # gradients are float32 sums over both directions and every step: a looser tolerance
+    close(gx, tx.grad, rtol=1e-4, atol=1e-5)
     t_state_grads = [s.grad[0] for s in t_states] + [s.grad[1] for s in t_states]
     for ours, theirs in zip(g_states, t_state_grads, strict=True):
-        close(ours, theirs)
+        close(ours, theirs, rtol=1e-4, atol=1e-5)
     expected = keras_grads_from_torch(kind, forward) + keras_grads_from_torch(kind, backward)
     for ours, theirs in zip(g_weights, expected, strict=True):
-        close(ours, theirs)
+        close(ours, theirs, rtol=1e-4, atol=1e-5)
 
 
 # ----------------------------------------------------------------- masking
