@@ -188,3 +188,55 @@ def test_gradcheck_prints_a_table_of_every_op_and_layer(tmp_path):
     assert "op: conv2d" not in out and "MaxPooling2D" in out
     code, _, err = treino("gradcheck", "--only", "nothing-matches", cwd=tmp_path, check=False)
     assert code == 2 and "Traceback" not in err
+
+
+TUNE = str(CONFIGS / "tune_toy.toml")
+
+
+def test_random_tune_of_6_trials_then_a_4_point_grid(tmp_path):
+    pytest.importorskip("optuna")
+    _, out, _ = treino("tune", TUNE, "--search", "random", "--trials", "6", "--set",
+                       "fit.epochs=4", "--param", "learning_rate=loguniform(1e-3,1e-1)",
+                       "--param", "batch_size=choice(16,32,64)", cwd=tmp_path)  # fmt: skip
+    (sweep,) = runs_in(tmp_path)
+    assert "tune-espirais" in sweep.name
+    rows = [line for line in out.splitlines() if line.split()[:1] in (["★"], *[[str(i)] for i in
+                                                                        range(6)])]  # fmt: skip
+    assert len([r for r in rows if r.strip().split()[-5:]]) == 6
+    assert f"{sweep.name}/best_config.toml" in out and "Best val_accuracy" in out
+    results = (sweep / "results.csv").read_text().splitlines()
+    assert len(results) == 7  # header + 6 trials
+    from treino.config import load_config
+
+    best = load_config(sweep / "best_config.toml")
+    meta = json.loads((sweep / "run.json").read_text())
+    assert meta["status"] == "completed" and meta["kind"] == "tune"
+    assert best["fit"]["batch_size"] == meta["best_params"]["fit.batch_size"]
+    for name in ("history.png", "importance.png", "study.db"):
+        assert (sweep / name).is_file()
+
+    _, out, _ = treino("tune", TUNE, "--search", "grid", "--set", "fit.epochs=3",
+                       "--param", "learning_rate=choice(0.003,0.03)",
+                       "--param", "batch_size=choice(16,64)", cwd=tmp_path)  # fmt: skip
+    grid = runs_in(tmp_path)[-1]
+    lines = (grid / "results.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    pairs = {tuple(row.split(",")[header.index(k)] for k in ("compile.learning_rate",
+                                                              "fit.batch_size"))
+             for row in lines[1:]}  # fmt: skip
+    assert pairs == {("0.003", "16"), ("0.003", "64"), ("0.03", "16"), ("0.03", "64")}
+
+
+def test_compare_optimizers_3_optimizers_2_seeds_on_a_toy_set(tmp_path):
+    _, out, _ = treino("compare-optimizers", TUNE, "--optimizers", "sgd,momentum,adam",
+                       "--seeds", "2", "--target", "0.8", "--set", "fit.epochs=8",
+                       cwd=tmp_path)  # fmt: skip
+    (sweep,) = runs_in(tmp_path)
+    table = out.splitlines()
+    names = [line.split()[0] for line in table if line.split()[:1] in (["sgd"], ["momentum"],
+                                                                         ["adam"])]  # fmt: skip
+    assert sorted(names) == ["adam", "momentum", "sgd"]
+    assert "± " in out and "epochs to 0.8" in out
+    rows = (sweep / "results.csv").read_text().splitlines()
+    assert len(rows) == 1 + 3 * 2
+    assert (sweep / "curves.png").read_bytes()[:4] == b"\x89PNG"

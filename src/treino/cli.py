@@ -390,6 +390,92 @@ def runs_compare(state, run_refs, output):
     click.echo(f"{state.text['plot']} {output}")
 
 
+# --------------------------------------------------- search and comparison
+def _sweep_dir(state, resolved, kind: str, resume):
+    """The folder of a tune / compare sweep: a new one, or ``--resume``'s (status running)."""
+    from treino.runs import Run, environment, new_run_dir, write_json
+
+    if resume:
+        run = Run.find(resume, state.runs_dir)
+        run.update(status="running")
+        return run.path
+    path = new_run_dir(f"{kind}-{resolved['name']}", state.runs_dir)
+    write_json(path / "config.json", resolved)
+    write_json(path / "run.json", {"name": resolved["name"], "kind": kind, "status": "running",
+                                   "seed": resolved["seed"], "argv": sys.argv,
+                                   "environment": environment()})  # fmt: skip
+    return path
+
+
+@main.command()
+@click.argument("config", required=False, type=click.Path(dir_okay=False))
+@click.option("--search", type=click.Choice(["grid", "random", "bayes"]), default="random",
+              show_default=True, help="Grid, random or Bayesian (TPE) search, on Optuna.")
+@click.option("--trials", type=int, default=None,
+              help="Number of trials (grid: default the whole grid).")
+@click.option("--param", "params", multiple=True, required=True, metavar="KEY=SPACE",
+              help="e.g. 'learning_rate=loguniform(1e-4,1e-1)', 'batch_size=choice(32,64)', "
+                   "'model.layers[0].units=int(16,128)' (repeatable).")
+@click.option("--metric", default=None, help="What to optimise (default: val_accuracy, val_loss).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a key.")
+@click.option("--resume", metavar="RUN", default=None, help="Continue the study of a tune run.")
+@click.pass_obj
+@friendly
+def tune(state, config, search, trials, params, metric, overrides, resume):
+    """Search hyper-parameters of CONFIG: grid, random or Bayesian, with median pruning."""
+    from treino import tuning
+    from treino.config import load_config, resolve
+    from treino.runs import Run
+
+    if resume:
+        resolved = resolve(Run.find(resume, state.runs_dir).config())
+    else:
+        resolved = load_config(config, overrides)
+    out_dir = _sweep_dir(state, resolved, "tune", resume)
+    result = tuning.tune(resolved, list(params), out_dir=out_dir, search=search, trials=trials,
+                         metric=metric, verbose=1, lang=state.lang)  # fmt: skip
+    best = result.best
+    Run(out_dir).update(status="interrupted" if result.interrupted else "completed",
+                        metric=result.metric, best_value=None if best is None else best.value,
+                        best_params=None if best is None else best.params)  # fmt: skip
+    click.echo(tuning.format_results(result, lang=state.lang))
+
+
+@main.command("compare-optimizers")
+@click.argument("config", required=False, type=click.Path(dir_okay=False))
+@click.option("--optimizers", default="sgd,momentum,nesterov,adagrad,rmsprop,adadelta,adam,adamw",
+              show_default=True, help="Comma-separated optimizer names.")
+@click.option("--seeds", type=int, default=3, show_default=True, help="Seeds per optimizer.")
+@click.option("--target", type=float, default=None,
+              help="Validation metric to reach: epochs and time to it are reported.")
+@click.option("--lr", "rates", multiple=True, metavar="NAME=VALUE",
+              help="A learning rate for one optimizer, e.g. --lr sgd=0.05 (repeatable).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a key.")
+@click.pass_obj
+@friendly
+def compare_optimizers(state, config, optimizers, seeds, target, rates, overrides):
+    """The course's optimizer benchmark: same model, data and seeds; a table and the curves."""
+    from treino import compare
+    from treino.config import load_config, parse_override
+    from treino.runs import Run
+
+    resolved = load_config(config, overrides)
+    learning_rates = {}
+    for item in rates:
+        name, value = parse_override(item)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"--lr {item!r}: expected NAME=NUMBER, e.g. --lr sgd=0.05")
+        learning_rates[name.lower()] = float(value)
+    names = [n.strip() for n in optimizers.split(",") if n.strip()]
+    out_dir = _sweep_dir(state, resolved, "compare", None)
+    result = compare.compare_optimizers(resolved, names, seeds=seeds, target=target,
+                                        learning_rates=learning_rates, out_dir=out_dir,
+                                        verbose=0)  # fmt: skip
+    Run(out_dir).update(status="completed")
+    click.echo(compare.format_table(result, lang=state.lang))
+    click.echo(f"{state.text['plot']} {out_dir / 'curves.png'}")
+
+
 # ------------------------------------------------------ doctor and friends
 @main.command()
 @click.argument("run")
