@@ -336,6 +336,7 @@ class Tensor:
             if grad.shape != self.shape:
                 raise ValueError(f"backward: grad has shape {grad.shape}, expected {self.shape}")
         grads = {id(self): grad}
+        shared = {id(grad)}  # arrays a leaf may not keep: the caller's, any given to two inputs
         for node in reversed(_topological_order(self)):
             g = grads.pop(id(node), None)
             if g is None:
@@ -343,7 +344,8 @@ class Tensor:
             ctx = node._ctx
             if ctx is None:  # a leaf: accumulate
                 if node.grad is None:
-                    node.grad = backend.xp.array(g, dtype=node.dtype)  # a copy the leaf owns
+                    node.grad = g if _is_own(g, node.dtype, shared) else \
+                        backend.xp.array(g, dtype=node.dtype)  # fmt: skip
                 else:
                     node.grad += g
                 continue
@@ -363,6 +365,9 @@ class Tensor:
                     f"backward: '{ctx.name}' returned {len(in_grads)} gradients for "
                     f"{len(ctx.parents)} inputs (return None for an input that needs none)"
                 )
+            returned = [id(pg) for pg in in_grads if pg is not None]
+            if len(returned) > 1 and len(set(returned)) < len(returned):
+                shared.update(returned)  # the same array for two inputs (x + y gives G, G)
             for parent, needed, pg in zip(ctx.parents, ctx.needs_input_grad, in_grads, strict=True):
                 if not needed or pg is None:
                     continue
@@ -379,6 +384,19 @@ class Tensor:
     # ------------------------------------------------------ operator methods
     # Defined in treino.ops and attached below, so that every operator goes
     # through the same op functions as the functional API.
+
+
+def _is_own(g, dtype, shared: set) -> bool:
+    """Whether the leaf can keep ``g`` itself as its ``.grad`` instead of a copy.
+
+    True for a fresh array an op's backward computed (a matrix product, a sum):
+    it owns its memory, is writable, has the leaf's dtype and nothing else
+    holds it. Views (a reshape, a broadcast) and arrays in ``shared`` are copied,
+    so that accumulating into one ``.grad`` can never change another.
+    """
+    flags = getattr(g, "flags", None)
+    return (flags is not None and flags.owndata and flags.writeable and g.dtype == dtype
+            and id(g) not in shared)  # fmt: skip
 
 
 def _topological_order(root: Tensor) -> list:

@@ -76,6 +76,8 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):
+        if self.activation is activations.relu:  # the common case, fused into one op
+            return ops.linear(inputs, self.kernel, self.bias, relu=True)
         return self.activation(ops.linear(inputs, self.kernel, self.bias))
 
     def compute_output_shape(self, input_shape):

@@ -48,24 +48,34 @@ class MatMul(Function):
 
 
 class Linear(Function):
-    """Y = X · W + b, the Dense layer in one op (Keras layout: W is (in, out)).
+    """Y = φ(X · W + b), the Dense layer in one op (Keras layout: W is (in, out)).
 
-    ∂L/∂X = G · Wᵀ ;  ∂L/∂W = Xᵀ · G ;  ∂L/∂b = Σ_batch G.
+    With Z = X·W + b and G = ∂L/∂Y:
+
+        ∂L/∂Z = G · φ'(Z) ;  ∂L/∂X = ∂L/∂Z · Wᵀ ;  ∂L/∂W = Xᵀ · ∂L/∂Z ;  ∂L/∂b = Σ_batch ∂L/∂Z.
+
+    φ is the identity, or ReLU with ``relu=True`` (φ'(z) = 1 where the output
+    is positive): the bias and the ReLU are applied in place on the product,
+    so the forward allocates one array instead of three.
 
     ``X`` may have leading axes (…, in); they are flattened into the batch for
     the weight gradients, so one matrix product does the whole batch.
     """
 
-    def forward(self, x, w, b):
-        self.save_for_backward(x, w)
+    def forward(self, x, w, b, relu=False):
         y = x @ w
         if b is not None:
             y += b
+        if relu:
+            xp.maximum(y, 0, out=y)
+        self.save_for_backward(x, w, y if relu else None)
         return y
 
     def backward(self, g):
-        x, w = self.saved
+        x, w, relu_out = self.saved
         nx, nw, nb = self.needs_input_grad
+        if relu_out is not None:
+            g = g * (relu_out > 0)
         g2 = g.reshape(-1, g.shape[-1])
         gx = (g @ w.T) if nx else None
         gw = (x.reshape(-1, x.shape[-1]).T @ g2) if nw else None
@@ -110,13 +120,15 @@ def matmul(x, y) -> Tensor:
     return MatMul.apply(x, y)
 
 
-def linear(x, kernel, bias=None) -> Tensor:
+def linear(x, kernel, bias=None, relu: bool = False) -> Tensor:
     """``x @ kernel + bias`` as one op — the forward pass of a Dense layer.
 
     Args:
         x: input of shape ``(..., in)``.
         kernel: weights of shape ``(in, out)``.
         bias: optional ``(out,)``. Defaults to None.
+        relu: apply ``max(0, ·)`` to the result inside the same op (the fused
+            ``Dense(activation="relu")``). Defaults to False.
     """
     if bias is None:
         x, kernel = common_float("linear", (x, kernel))
@@ -134,4 +146,4 @@ def linear(x, kernel, bias=None) -> Tensor:
             f"linear: cannot apply a kernel of shape {kernel.shape} to input of shape "
             f"{x.shape}: expected input shape (..., {kernel.shape[0]})"
         )
-    return Linear.apply(x, kernel, bias)
+    return Linear.apply(x, kernel, bias, relu=bool(relu))

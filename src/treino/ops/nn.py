@@ -82,18 +82,24 @@ class Dropout(Function):
     """Inverted dropout: y = x · m / (1 − p), m ~ Bernoulli(1 − p).  ∂L/∂x = G · m / (1 − p).
 
     Scaling at training time keeps E[y] = x, so inference is the identity.
+    The mask is kept as booleans (one byte per value) and the scale applied
+    in place: three passes over the batch, no float mask.
     """
 
     def forward(self, x, rate, rng, noise_shape):
         shape = x.shape if noise_shape is None else noise_shape
         keep = rng.random(shape, dtype=xp.float32) >= rate
-        mask = keep * xp.asarray(1.0 / (1.0 - rate), dtype=x.dtype)
-        self.save_for_backward(mask)
-        return x * mask
+        self.scale = x.dtype.type(1.0 / (1.0 - rate))
+        self.save_for_backward(keep)
+        y = x * keep
+        y *= self.scale
+        return y
 
     def backward(self, g):
-        (mask,) = self.saved
-        return g * mask, None, None, None
+        (keep,) = self.saved
+        gx = g * keep
+        gx *= self.scale
+        return gx, None, None, None
 
 
 def _numeric_labels(op: str, labels):

@@ -9,13 +9,19 @@ import numpy as np
 from treino.optimizers.base import Optimizer
 
 
-def adam_update(param, grad, m, v, t, *, lr, beta_1, beta_2, epsilon, v_max=None) -> None:
+def adam_update(param, grad, m, v, t, *, lr, beta_1, beta_2, epsilon, v_max=None,
+                out=None) -> None:  # fmt: skip
     """One Adam step on one parameter, in place (``torch.optim.Adam``'s rule).
 
-        m ← β₁·m + (1 − β₁)·g                 first moment (momentum)
-        v ← β₂·v + (1 − β₂)·g²                second moment (RMSprop)
+        m ← β₁·m + (1 − β₁)·g = m + (1 − β₁)·(g − m)     first moment (momentum)
+        v ← β₂·v + (1 − β₂)·g²                           second moment (RMSprop)
         AMSGrad (``v_max`` given): v̂ ← max(v̂, v), used in place of v below
         w ← w − η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+
+    Every line runs in place. ``out`` is a scratch array of ``param``'s shape
+    and dtype (allocated when omitted): with it, a step allocates nothing —
+    for a large parameter a fresh temporary costs more than the arithmetic,
+    because the memory has to be mapped from the kernel each time.
 
     Example:
         >>> w, m, v = np.array([1.0]), np.zeros(1), np.zeros(1)
@@ -24,17 +30,23 @@ def adam_update(param, grad, m, v, t, *, lr, beta_1, beta_2, epsilon, v_max=None
         >>> w  # the first step has size η whatever the gradient's scale
         array([0.9])
     """
-    m *= beta_1
-    m += (1.0 - beta_1) * grad
+    buf = np.empty_like(param) if out is None else out
+    np.subtract(grad, m, out=buf)
+    buf *= 1.0 - beta_1
+    m += buf
+    np.multiply(grad, grad, out=buf)
+    buf *= 1.0 - beta_2
     v *= beta_2
-    v += (1.0 - beta_2) * grad * grad
+    v += buf
     if v_max is not None:
         np.maximum(v_max, v, out=v_max)
         v = v_max
-    bias_correction_1 = 1.0 - beta_1**t
-    bias_correction_2 = 1.0 - beta_2**t
-    denom = np.sqrt(v) / math.sqrt(bias_correction_2) + epsilon
-    param -= (lr / bias_correction_1) * m / denom
+    np.sqrt(v, out=buf)
+    buf /= math.sqrt(1.0 - beta_2**t)
+    buf += epsilon
+    np.divide(m, buf, out=buf)
+    buf *= lr / (1.0 - beta_1**t)
+    param -= buf
 
 
 class AdamFamily(Optimizer):
@@ -114,7 +126,7 @@ class Adam(AdamFamily):
     def update_step(self, param, grad, state, lr):
         adam_update(param, grad, state["m"], state["v"], int(state["step"]), lr=lr,
                     beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon,
-                    v_max=state.get("v_max"))  # fmt: skip
+                    v_max=state.get("v_max"), out=self.workspace(param))  # fmt: skip
 
     def get_config(self) -> dict:
         return {**super().get_config(), "amsgrad": self.amsgrad}

@@ -7,7 +7,7 @@ from treino.optimizers.base import decay_weights
 
 
 def adamw_update(param, grad, m, v, t, *, lr, beta_1, beta_2, epsilon, weight_decay,
-                 v_max=None) -> None:  # fmt: skip
+                 v_max=None, out=None) -> None:  # fmt: skip
     """One AdamW step on one parameter, in place (``torch.optim.AdamW``'s rule).
 
         w ← w − η·λ·w            decoupled weight decay, on the weights only
@@ -23,7 +23,7 @@ def adamw_update(param, grad, m, v, t, *, lr, beta_1, beta_2, epsilon, weight_de
     """
     decay_weights(param, lr * weight_decay)
     adam_update(param, grad, m, v, t, lr=lr, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-                v_max=v_max)  # fmt: skip
+                v_max=v_max, out=out)  # fmt: skip
 
 
 class AdamW(Adam):

@@ -15,7 +15,9 @@ for every call of :meth:`Optimizer.apply_gradients`:
 4. per parameter w with gradient g, η scaled by its ``lr_multipliers`` entry:
    decoupled weight decay ``w ← w − η·λ·w`` (when ``weight_decay`` λ is set,
    as Keras 3 and AdamW do), then the algorithm's kernel;
-5. ``iterations += 1``.
+5. every :data:`FLUSH_SUBNORMALS_EVERY` steps of a parameter, its state
+   arrays are flushed of subnormal numbers (see :func:`flush_subnormals`);
+6. ``iterations += 1``.
 
 State belongs to the optimizer, keyed by the parameter (never stored on a
 layer), and holds each parameter's own step count ``t`` (as PyTorch: a
@@ -37,6 +39,17 @@ import numpy as np
 from treino import io
 from treino.autograd import Tensor
 from treino.optimizers import clipping, schedules
+
+
+FLUSH_SUBNORMALS_EVERY = 16
+"""How often (in steps of a parameter) its state is flushed of subnormal numbers.
+
+A moment that stops receiving gradient decays geometrically: Adam's m by
+β₁ = 0.9 per step crosses the whole subnormal range of float32 (2⁻¹²⁶ down
+to 2⁻¹⁴⁹) in about 150 steps, v by β₂ = 0.999 in about 16,000. Flushing every
+16 steps keeps such values out ~90 % of the time for 1/16 of the cost of
+flushing every step.
+"""
 
 
 class Optimizer:
@@ -85,6 +98,7 @@ class Optimizer:
         self._variables: list[Tensor] = []  # in the order first seen: the order of state_dict
         self._decay_excluded_vars: set[int] = set()
         self._decay_excluded_names: list[str] = []
+        self._workspaces: dict[tuple, np.ndarray] = {}
 
     # ------------------------------------------------------------ validation
     def _fail(self, message: str):
@@ -207,7 +221,23 @@ class Optimizer:
             if self._decays(variable):
                 decay_weights(variable.data, var_lr * self.weight_decay)
             self.update_step(variable.data, grad, state, var_lr)
+            if state["step"] % FLUSH_SUBNORMALS_EVERY == 0:
+                for array in state.values():
+                    flush_subnormals(array)
         self.iterations += 1
+
+    def workspace(self, param: np.ndarray) -> np.ndarray:
+        """A scratch array of ``param``'s shape and dtype, reused by every update.
+
+        Kernels write their temporaries here instead of allocating: one buffer
+        per shape, shared by the parameters of that shape (updates run one
+        after the other). Its contents are garbage between calls.
+        """
+        key = (param.shape, param.dtype)
+        buffer = self._workspaces.get(key)
+        if buffer is None:
+            buffer = self._workspaces[key] = np.empty_like(param)
+        return buffer
 
     def apply(self, grads, variables) -> None:
         """Keras 3's form: ``apply(grads, variables)``."""
@@ -455,6 +485,29 @@ def _checked_gradient(owner: str, grad, variable) -> np.ndarray:
             "learning rate or set clipnorm."
         )
     return grad
+
+
+def flush_subnormals(array: np.ndarray) -> None:
+    """Set the subnormal values of a float array to 0, in place (flush-to-zero).
+
+    Subnormals (0 < |x| < the smallest normal, 1.2e-38 in float32) keep
+    gradual underflow but many CPUs compute with them through a slow
+    microcode path: here √x and x/y of a subnormal take about twice as long,
+    on some Intel cores 50–100× as long. Optimizer moments of weights that
+    stop receiving gradient (inputs that are always 0, dead units) decay into
+    that range and stay there; an update they enter changes w by less than
+    η·1e-38/ε, so zeroing them changes nothing measurable. NumPy cannot set the
+    CPU's FTZ/DAZ flags, so the flush is done on the arrays.
+
+    Example:
+        >>> a = np.array([1e-3, 1e-40, -1e-41, 0.0], dtype=np.float32)
+        >>> flush_subnormals(a); a
+        array([0.001, 0.   , 0.   , 0.   ], dtype=float32)
+    """
+    if array.dtype.kind != "f":
+        return
+    tiny = np.finfo(array.dtype).smallest_normal
+    np.copyto(array, 0, where=np.abs(array) < tiny)
 
 
 def decay_weights(param: np.ndarray, rate: float) -> None:
