@@ -40,7 +40,6 @@ from treino import io
 from treino.autograd import Tensor
 from treino.optimizers import clipping, schedules
 
-
 FLUSH_SUBNORMALS_EVERY = 16
 """How often (in steps of a parameter) its state is flushed of subnormal numbers.
 
