@@ -1,7 +1,15 @@
-"""Benchmark cases. A case is a function ``(framework, repeats) -> list of seconds``.
+"""Benchmark cases: treino and PyTorch doing the same work, one framework per process.
 
-Each builds the same model and data in treino and in PyTorch (float32, CPU) and
-times the same work after a warm-up.
+A case is a function ``(framework, quick) -> dict`` with ``"times"`` (seconds
+per unit of work, after a warm-up) and ``"unit"``; it may add fields the report
+uses (``"flops"`` and ``"peak_flops"`` for the roofline). ``framework`` is
+``"treino"`` or ``"torch"``; ``quick`` shrinks the work (the 10,000-image
+sample instead of the full Fashion-MNIST, fewer repeats) so the suite itself
+can be tested.
+
+Epoch cases go through each framework's user path: ``Model.fit`` (progress
+bar off) for treino, the usual loop for PyTorch (``benchmarks.fashion``), with
+the same data order, initialisation and Adam. The first epoch is the warm-up.
 """
 
 from __future__ import annotations
@@ -10,17 +18,10 @@ import time
 
 import numpy as np
 
-MLP_SIZES = (784, 128, 64, 10)
+from benchmarks import fashion, fashion_lenet, fashion_lstm, fashion_mlp
 
 
-def _mlp_data(batch: int, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    x = rng.random((batch, MLP_SIZES[0]), dtype=np.float32)
-    y = rng.integers(0, MLP_SIZES[-1], size=batch)
-    return x, y
-
-
-def _time(step, repeats: int, warmup: int = 10) -> list:
+def _timed(step, repeats: int, warmup: int) -> list:
     for _ in range(warmup):
         step()
     times = []
@@ -31,100 +32,139 @@ def _time(step, repeats: int, warmup: int = 10) -> list:
     return times
 
 
-def mlp_step(framework: str, repeats: int = 100, batch: int = 128) -> list:
-    """Forward + backward of the course's MLP 784-128-64-10 (ReLU, Dropout 0.2, softmax CE)."""
-    x, y = _mlp_data(batch)
+def _epochs(module, framework: str, batch_size: int, epochs: int, quick: bool) -> list:
+    """Seconds per epoch of ``module``'s model, the first (warm-up) epoch left out."""
+    epochs = 1 if quick else epochs
+    shape = getattr(module, "TORCH_SHAPE", module.SHAPE) if framework == "torch" else module.SHAPE
+    data = fashion.load(shape, standardize=module.STANDARDIZE, sample=quick)
     if framework == "torch":
         import torch
 
         torch.manual_seed(0)
-        model = torch.nn.Sequential(
-            torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Dropout(0.2),
-            torch.nn.Linear(128, 64), torch.nn.ReLU(), torch.nn.Dropout(0.2),
-            torch.nn.Linear(64, 10),
-        )  # fmt: skip
-        loss_fn = torch.nn.CrossEntropyLoss()
-        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+        result = fashion.train_torch(module.torch_model(), data, epochs + 1, batch_size, 1e-3, 0)
+    else:
+        import treino
 
-        def step():
-            model.zero_grad(set_to_none=True)
-            loss_fn(model(xt), yt).backward()
-
-        return _time(step, repeats)
-
-    import treino
-    from treino import layers, losses
-
-    treino.seed(0)
-    stack = [
-        layers.Dense(128, activation="relu"), layers.Dropout(0.2),
-        layers.Dense(64, activation="relu"), layers.Dropout(0.2),
-        layers.Dense(10, activation="softmax"),
-    ]  # fmt: skip
-    loss_fn = losses.SparseCategoricalCrossentropy()
-    weights = []
-
-    def step():
-        h = x
-        for layer in stack:
-            h = layer(h, training=True)
-        if not weights:
-            weights.extend(w for layer in stack for w in layer.trainable_weights)
-        for w in weights:
-            w.grad = None
-        loss_fn(y, h).backward()
-
-    return _time(step, repeats)
+        treino.seed(0)
+        result = fashion.train_treino(module.treino_model(), data, epochs + 1, batch_size, 1e-3)
+    return result["epoch_times"][1:]
 
 
-def _mlp_parameter_shapes() -> list:
-    """The course MLP's weights, in treino's (in, out) layout: 109,386 numbers."""
-    shapes = []
-    for fan_in, fan_out in zip(MLP_SIZES[:-1], MLP_SIZES[1:], strict=True):
-        shapes += [(fan_in, fan_out), (fan_out,)]
-    return shapes
+def _epoch_case(module, batch_size: int, epochs: int, description: str):
+    def case(framework: str, quick: bool = False) -> dict:
+        return {"times": _epochs(module, framework, batch_size, epochs, quick),
+                "unit": "s/epoch"}  # fmt: skip
+
+    case.__doc__ = description
+    return case
 
 
-def _optimizer_step(framework: str, repeats: int, make_treino, make_torch) -> list:
-    """One update of every MLP parameter with fixed random gradients."""
+# ------------------------------------------------------------------ roofline
+MLP_LAYERS = ((784, 128), (128, 64), (64, 10))
+
+
+def mlp_epoch_flops(samples: int) -> int:
+    """Floating-point operations of the matrix products in one MLP epoch.
+
+    Per Dense layer (in → out) and sample: the forward X·W costs 2·in·out, the
+    backward Xᵀ·G another 2·in·out and G·Wᵀ 2·in·out more — except in the first
+    layer, whose input (the data) needs no gradient.
+    """
+    per_sample = sum(6 * n_in * n_out for n_in, n_out in MLP_LAYERS)
+    per_sample -= 2 * MLP_LAYERS[0][0] * MLP_LAYERS[0][1]
+    return samples * per_sample
+
+
+def peak_matmul_flops(framework: str, n: int = 2048, repeats: int = 5) -> float:
+    """FLOP/s of the best of ``repeats`` float32 n×n products (the roofline's ceiling)."""
     rng = np.random.default_rng(0)
-    values = [rng.normal(size=s).astype(np.float32) for s in _mlp_parameter_shapes()]
-    grads = [rng.normal(size=s).astype(np.float32) for s in _mlp_parameter_shapes()]
+    a, b = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
+    if framework == "torch":
+        import torch
+
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        best = min(_timed(lambda: torch.mm(ta, tb), repeats, warmup=1))
+    else:
+        out = np.empty_like(a)
+        best = min(_timed(lambda: np.matmul(a, b, out=out), repeats, warmup=1))
+    return 2 * n**3 / best
+
+
+def roofline(framework: str, quick: bool = False) -> dict:
+    """The MLP at batch 512 against the matrix-product roofline of the machine.
+
+    The roofline time is the epoch's matrix-product FLOPs at the peak FLOP/s of
+    a large float32 product; the fraction reached is that time / the epoch time.
+    """
+    times = _epochs(fashion_mlp, framework, 512, 3, quick)
+    samples = 10_000 if quick else 60_000
+    return {"times": times, "unit": "s/epoch", "flops": mlp_epoch_flops(samples),
+            "peak_flops": peak_matmul_flops(framework)}  # fmt: skip
+
+
+# ------------------------------------------------------------ optimizer step
+ADAM_SHAPES = ((1000, 1000), (1000,))  # 1,001,000 parameters
+
+
+def adam_1m(framework: str, quick: bool = False) -> dict:
+    """One Adam update of 1,001,000 float32 parameters with fixed gradients."""
+    rng = np.random.default_rng(0)
+    values = [rng.normal(size=s).astype(np.float32) for s in ADAM_SHAPES]
+    grads = [rng.normal(size=s).astype(np.float32) for s in ADAM_SHAPES]
+    repeats = 20 if quick else 200
     if framework == "torch":
         import torch
 
         params = [torch.tensor(v, requires_grad=True) for v in values]
         for p, g in zip(params, grads, strict=True):
             p.grad = torch.from_numpy(g)
-        optimizer = make_torch(params)
-        return _time(optimizer.step, repeats)
-
+        optimizer = torch.optim.Adam(params, lr=1e-3, eps=1e-7)
+        return {"times": _timed(optimizer.step, repeats, warmup=10), "unit": "s/step"}
     import treino
 
     params = [treino.tensor(v, requires_grad=True) for v in values]
-    optimizer = make_treino()
+    optimizer = treino.optimizers.Adam(1e-3)
     pairs = list(zip(grads, params, strict=True))
-    return _time(lambda: optimizer.apply_gradients(pairs), repeats)
+    return {"times": _timed(lambda: optimizer.apply_gradients(pairs), repeats, warmup=10),
+            "unit": "s/step"}  # fmt: skip
 
 
-def adam_step(framework: str, repeats: int = 100) -> list:
-    """Adam update of the course MLP's 109k parameters (torch: default foreach kernels)."""
-    from treino import optimizers
+# ------------------------------------------------------------------- predict
+def predict(framework: str, quick: bool = False) -> dict:
+    """The course MLP predicting the 10,000 test images, batch 256 (seconds per pass)."""
+    _, _, x_test, _ = fashion.load(fashion_mlp.SHAPE, sample=quick)
+    repeats = 3 if quick else 20
+    if framework == "torch":
+        import torch
 
-    return _optimizer_step(
-        framework, repeats, lambda: optimizers.Adam(1e-3),
-        lambda params: __import__("torch").optim.Adam(params, lr=1e-3, eps=1e-7),
-    )  # fmt: skip
+        torch.manual_seed(0)
+        model = fashion_mlp.torch_model().eval()
+        xt = torch.from_numpy(x_test)
+
+        def run():
+            with torch.no_grad():
+                return torch.cat([torch.softmax(model(xt[i : i + 256]), dim=1)
+                                  for i in range(0, len(xt), 256)]).numpy()  # fmt: skip
+    else:
+        import treino
+
+        treino.seed(0)
+        model = fashion_mlp.treino_model()
+
+        def run():
+            return model.predict(x_test, batch_size=256, verbose=0)
+
+    return {"times": _timed(run, repeats, warmup=2), "unit": "s/pass",
+            "samples": len(x_test)}  # fmt: skip
 
 
-def sgd_momentum_step(framework: str, repeats: int = 100) -> list:
-    """SGD + momentum 0.9 update of the course MLP's 109k parameters."""
-    from treino import optimizers
-
-    return _optimizer_step(
-        framework, repeats, lambda: optimizers.SGD(0.01, momentum=0.9),
-        lambda params: __import__("torch").optim.SGD(params, lr=0.01, momentum=0.9),
-    )  # fmt: skip
-
-
-CASES = {"mlp_step": mlp_step, "adam_step": adam_step, "sgd_momentum_step": sgd_momentum_step}
+CASES = {
+    "mlp_b32": _epoch_case(fashion_mlp, 32, 3, "the course's MLP, batch 32"),
+    "mlp_b128": _epoch_case(fashion_mlp, 128, 3, "the course's MLP, batch 128"),
+    "mlp_b512": _epoch_case(fashion_mlp, 512, 3, "the course's MLP, batch 512"),
+    "lenet_b64": _epoch_case(fashion_lenet, 64, 2, "LeNet-5, batch 64"),
+    "lstm_b128": _epoch_case(fashion_lstm, 128, 2, "LSTM(128) on rows as sequences, batch 128"),
+    "adam_1m": adam_1m,
+    "predict": predict,
+    "roofline": roofline,
+}

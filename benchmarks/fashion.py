@@ -23,15 +23,16 @@ import sys
 import time
 
 
-def load(shape: tuple, standardize: bool = False):
+def load(shape: tuple, standardize: bool = False, sample: bool = False):
     """Full Fashion-MNIST, images reshaped to ``(n, *shape)``.
 
     Pixels are scaled to [0, 1], or with ``standardize`` to mean 0 and
-    standard deviation 1 using the *training* set's statistics.
+    standard deviation 1 using the *training* set's statistics. ``sample``
+    takes the 10,000-image sample shipped in treino instead (quick runs).
     """
     from treino.datasets import fashion_mnist
 
-    (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()
+    (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data(sample=sample)
     x_train = x_train.reshape(-1, *shape).astype("float32") / 255.0
     x_test = x_test.reshape(-1, *shape).astype("float32") / 255.0
     if standardize:

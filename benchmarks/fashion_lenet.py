@@ -15,6 +15,9 @@ from __future__ import annotations
 from benchmarks import fashion
 
 
+SHAPE, STANDARDIZE = (28, 28, 1), True
+
+
 def lenet5():
     """The treino model (also used by the slow test)."""
     from treino.layers import Conv2D, Dense, Flatten, Input, MaxPooling2D
@@ -33,28 +36,37 @@ def lenet5():
     ])  # fmt: skip
 
 
-def run_treino(epochs: int, batch_size: int, seed: int) -> dict:
-    import treino
-
-    data = fashion.load((28, 28, 1), standardize=True)
-    treino.seed(seed)
-    return fashion.train_treino(lenet5(), data, epochs, batch_size, 1e-3)
+treino_model = lenet5
+TORCH_SHAPE = (1, 28, 28)  # PyTorch's convolutions take channels first
 
 
-def run_torch(epochs: int, batch_size: int, seed: int) -> dict:
-    import torch
+def torch_model():
+    """LeNet-5 in PyTorch (channels-first images), initialised as Keras."""
     from torch import nn
 
-    x_train, y_train, x_test, y_test = fashion.load((1, 28, 28), standardize=True)  # channels first
-    torch.manual_seed(seed)
     model = nn.Sequential(
         nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
         nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
     )  # fmt: skip
     fashion.keras_init(model)
-    return fashion.train_torch(model, (x_train, y_train, x_test, y_test), epochs, batch_size,
-                               1e-3, seed)  # fmt: skip
+    return model
+
+
+def run_treino(epochs: int, batch_size: int, seed: int) -> dict:
+    import treino
+
+    data = fashion.load(SHAPE, standardize=STANDARDIZE)
+    treino.seed(seed)
+    return fashion.train_treino(lenet5(), data, epochs, batch_size, 1e-3)
+
+
+def run_torch(epochs: int, batch_size: int, seed: int) -> dict:
+    import torch
+
+    data = fashion.load(TORCH_SHAPE, standardize=STANDARDIZE)
+    torch.manual_seed(seed)
+    return fashion.train_torch(torch_model(), data, epochs, batch_size, 1e-3, seed)
 
 
 def main(argv=None) -> int:

@@ -13,6 +13,9 @@ from __future__ import annotations
 from benchmarks import fashion
 
 
+SHAPE, STANDARDIZE = (28, 28), True
+
+
 def rows_lstm(units: int = 128):
     """The treino model (also used by the slow test)."""
     from treino.layers import LSTM, Dense, Input
@@ -24,12 +27,16 @@ def rows_lstm(units: int = 128):
 def run_treino(epochs: int, batch_size: int, seed: int) -> dict:
     import treino
 
-    data = fashion.load((28, 28), standardize=True)
+    data = fashion.load(SHAPE, standardize=STANDARDIZE)
     treino.seed(seed)
     return fashion.train_treino(rows_lstm(), data, epochs, batch_size, 1e-3)
 
 
-def _torch_model():
+def treino_model():
+    return rows_lstm()
+
+
+def torch_model():
     """LSTM(128) → Linear(10) on the last step's output, initialised as Keras does."""
     import torch
     from torch import nn
@@ -54,9 +61,9 @@ def _torch_model():
 def run_torch(epochs: int, batch_size: int, seed: int) -> dict:
     import torch
 
-    data = fashion.load((28, 28), standardize=True)
+    data = fashion.load(SHAPE, standardize=STANDARDIZE)
     torch.manual_seed(seed)
-    return fashion.train_torch(_torch_model(), data, epochs, batch_size, 1e-3, seed)
+    return fashion.train_torch(torch_model(), data, epochs, batch_size, 1e-3, seed)
 
 
 def main(argv=None) -> int:

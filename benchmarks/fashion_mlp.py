@@ -13,35 +13,50 @@ from __future__ import annotations
 from benchmarks import fashion
 
 
-def run_treino(epochs: int, batch_size: int, seed: int) -> dict:
-    import treino
+SHAPE, STANDARDIZE = (784,), False
+
+
+def treino_model():
+    """The course's MLP in treino."""
     from treino.layers import Dense, Dropout
     from treino.models import Sequential
 
-    data = fashion.load((784,))
-    treino.seed(seed)
-    modelo = Sequential([
+    return Sequential([
         Dense(128, activation="relu", input_shape=(784,)),
         Dropout(0.2),
         Dense(64, activation="relu"),
         Dropout(0.2),
         Dense(10, activation="softmax"),
     ])  # fmt: skip
-    return fashion.train_treino(modelo, data, epochs, batch_size, 1e-3)
 
 
-def run_torch(epochs: int, batch_size: int, seed: int) -> dict:
+def torch_model():
+    """The same MLP in PyTorch (logits out; the softmax is in the loss), initialised as Keras."""
     import torch
 
-    data = fashion.load((784,))
-    torch.manual_seed(seed)
     model = torch.nn.Sequential(
         torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Dropout(0.2),
         torch.nn.Linear(128, 64), torch.nn.ReLU(), torch.nn.Dropout(0.2),
         torch.nn.Linear(64, 10),
     )  # fmt: skip
     fashion.keras_init(model)
-    return fashion.train_torch(model, data, epochs, batch_size, 1e-3, seed)
+    return model
+
+
+def run_treino(epochs: int, batch_size: int, seed: int) -> dict:
+    import treino
+
+    data = fashion.load(SHAPE)
+    treino.seed(seed)
+    return fashion.train_treino(treino_model(), data, epochs, batch_size, 1e-3)
+
+
+def run_torch(epochs: int, batch_size: int, seed: int) -> dict:
+    import torch
+
+    data = fashion.load(SHAPE)
+    torch.manual_seed(seed)
+    return fashion.train_torch(torch_model(), data, epochs, batch_size, 1e-3, seed)
 
 
 def main(argv=None) -> int:

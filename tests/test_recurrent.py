@@ -11,6 +11,7 @@ import treino
 from treino import layers, models, ops, optimizers, regularizers
 from treino.layers.recurrent import GRU, LSTM, Bidirectional, SimpleRNN, _deserialize, _serialize
 from treino.ops import recurrent as recurrent_ops
+from treino.ops.nn import keep_mask
 
 F64 = {"dtype": "float64"}
 N, T, D = 2, 5, 3
@@ -419,8 +420,10 @@ def test_dropout_masks_are_drawn_once_per_sequence_and_reused_at_every_step():
     out = layer(X, training=True).numpy()
     kernel, recurrent_kernel, bias = layer.get_weights()
     rng = np.random.default_rng(11)  # the layer's generator, drawn in the same order
-    input_mask = (rng.random((N, 1, D), dtype=np.float32) >= 0.5) / 0.5  # (N, 1, D): every step
-    state_mask = (rng.random((N, 3), dtype=np.float32) >= 0.5) / 0.5
+    keep, scale = keep_mask(rng, (N, 1, D), 0.5)  # (N, 1, D): every step
+    input_mask = keep * scale
+    keep, scale = keep_mask(rng, (N, 3), 0.5)
+    state_mask = keep * scale
     h, expected = np.zeros((N, 3)), []
     for t in range(T):
         h = (X[:, t] * input_mask[:, 0]) @ kernel + (h * state_mask) @ recurrent_kernel + bias

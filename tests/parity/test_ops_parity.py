@@ -14,6 +14,7 @@ F = torch.nn.functional
 
 import treino  # noqa: E402
 from treino import ops  # noqa: E402
+from treino.ops.nn import keep_mask  # noqa: E402
 
 RTOL, ATOL = 1e-5, 1e-6
 
@@ -425,7 +426,7 @@ def test_dropout_with_the_same_mask():
     # mask (the same generator, the same draw) the way torch's dropout does.
     rate, seed = 0.4, 123
     x = randn(6, 7)
-    keep = np.random.default_rng(seed).random(x.shape, dtype=np.float32) >= rate
+    keep, _ = keep_mask(np.random.default_rng(seed), x.shape, rate)
     scale = torch.from_numpy(keep.astype(np.float32) / np.float32(1 - rate))
     parity(lambda t: ops.dropout(t, rate, seed=seed), lambda t: t * scale, x)
 

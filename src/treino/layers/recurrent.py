@@ -37,6 +37,7 @@ from treino import activations, backend, initializers, ops, regularizers
 from treino.autograd import Tensor
 from treino.layers.base import InputSpec, KerasTensor, Layer, _flatten
 from treino.ops import recurrent as recurrent_ops
+from treino.ops.nn import keep_mask
 
 _REVERSE_TIME = (slice(None), slice(None, None, -1))
 
@@ -204,9 +205,9 @@ class _Recurrent(Layer):
     # ------------------------------------------------------------------ forward
     def _recurrent_dropout_mask(self, batch: int):
         """One inverted-dropout mask (N, u) for the state, reused at every step: m / (1 − rate)."""
-        keep = backend.make_rng(self._rng).random((batch, self.units), dtype=np.float32)
-        keep = keep >= self.recurrent_dropout
-        return keep.astype(self.dtype) / np.asarray(1 - self.recurrent_dropout, dtype=self.dtype)
+        keep, scale = keep_mask(backend.make_rng(self._rng), (batch, self.units),
+                                self.recurrent_dropout)  # fmt: skip
+        return keep * np.asarray(scale, dtype=self.dtype)
 
     def _run(self, x, states, mask, recurrent_mask) -> Tensor:
         """The fused op: every step's states (``return_sequences``) or the last ones.

@@ -11,6 +11,8 @@ of ±1e4 give finite losses and gradients.
 
 from __future__ import annotations
 
+import math
+
 from treino import backend
 from treino.autograd import Function, Tensor
 from treino.backend import xp  # the array namespace: every op computes through it
@@ -78,18 +80,36 @@ class SigmoidBinaryCrossEntropy(Function):
         return grad_z, grad_y
 
 
+MASK_LEVELS = 65536  # a dropout mask compares 16-bit random integers
+
+
+def keep_mask(rng, shape: tuple, rate: float) -> tuple:
+    """A dropout mask: ``(keep, scale)``, ``keep`` boolean with P(True) ≈ 1 − rate.
+
+    The mask costs a quarter of a random draw per value: each raw 64-bit word
+    of the generator gives four uniform 16-bit integers u, and a value is kept
+    when u ≥ round(65536·rate). The rate is realised to within 1/131072, so
+    with ``scale`` = 1/(1 − rate) (as Keras and PyTorch) E[keep·scale] is 1
+    to within 2⁻¹⁶. One float draw per value costs about four times as much.
+    """
+    size = math.prod(shape)
+    threshold = min(round(rate * MASK_LEVELS), MASK_LEVELS - 1)
+    words = rng.bit_generator.random_raw(-(-size // 4))  # ⌈size/4⌉ 64-bit words
+    keep = words.view(xp.uint16)[:size].reshape(shape) >= threshold
+    return keep, 1.0 / (1.0 - rate)
+
+
 class Dropout(Function):
     """Inverted dropout: y = x · m / (1 − p), m ~ Bernoulli(1 − p).  ∂L/∂x = G · m / (1 − p).
 
     Scaling at training time keeps E[y] = x, so inference is the identity.
-    The mask is kept as booleans (one byte per value) and the scale applied
-    in place: three passes over the batch, no float mask.
+    The mask (see :func:`keep_mask`) is kept as booleans and the scale applied
+    in place.
     """
 
     def forward(self, x, rate, rng, noise_shape):
-        shape = x.shape if noise_shape is None else noise_shape
-        keep = rng.random(shape, dtype=xp.float32) >= rate
-        self.scale = x.dtype.type(1.0 / (1.0 - rate))
+        keep, scale = keep_mask(rng, x.shape if noise_shape is None else noise_shape, rate)
+        self.scale = x.dtype.type(scale)
         self.save_for_backward(keep)
         y = x * keep
         y *= self.scale
