@@ -100,7 +100,8 @@ def machine(threads: int) -> dict:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
+            cpu = next(line.split(":", 1)[1].strip() for line in fh
+                       if line.startswith("model name"))  # fmt: skip
     except (OSError, StopIteration):
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "threads": threads,

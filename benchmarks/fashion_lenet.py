@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from benchmarks import fashion
 
-
 SHAPE, STANDARDIZE = (28, 28, 1), True
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from benchmarks import fashion
 
-
 SHAPE, STANDARDIZE = (784,), False
 
 
