@@ -25,12 +25,12 @@ from benchmarks.cases import CASES
 FRAMEWORKS = ("treino", "torch")
 
 CHILD = """
-import json, resource, sys
-from benchmarks.runner import limit_threads
+import json, sys
+from benchmarks.runner import limit_threads, peak_rss_mib
 limit_threads(sys.argv[2], int(sys.argv[3]))
 from benchmarks.cases import CASES
 result = CASES[sys.argv[1]](sys.argv[2], quick=sys.argv[4] == "1")
-result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+result["peak_rss_mib"] = peak_rss_mib()
 print(json.dumps(result))
 """
 

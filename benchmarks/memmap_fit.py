@@ -20,15 +20,9 @@ import sys
 import tempfile
 import time
 
+from benchmarks.runner import status_mib
+
 FEATURES = 1024
-
-
-def _status_mib(key: str) -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def write_array(path: str, rows: int, chunk: int = 16384) -> None:
@@ -49,7 +43,7 @@ def train(path: str, rows: int) -> dict:
     import treino
     from treino import layers, models
 
-    before = _status_mib("VmHWM")
+    before = status_mib("VmHWM")
     x = np.memmap(path, dtype="float32", mode="r", shape=(rows, FEATURES))
     y = np.arange(rows) % 10  # labels need no disk: 4 MB
     treino.seed(0)
@@ -59,7 +53,7 @@ def train(path: str, rows: int) -> dict:
     start = time.perf_counter()
     history = model.fit(x, y, batch_size=512, epochs=1, verbose=0)
     seconds = time.perf_counter() - start
-    return {"peak_rss_mib": _status_mib("VmHWM"), "rss_before_mib": before,
+    return {"peak_rss_mib": status_mib("VmHWM"), "rss_before_mib": before,
             "epoch_s": seconds, "loss": history.history["loss"][0],
             "updates": model.optimizer.iterations}  # fmt: skip
 

@@ -6,12 +6,31 @@ _LIMITS = []  # keeps threadpoolctl's limit alive for the life of the process
 
 
 def limit_threads(framework: str, threads: int) -> None:
-    """Use ``threads`` threads: PyTorch's intra-op pool, or NumPy's BLAS through threadpoolctl."""
+    """Use ``threads`` threads: NumPy's BLAS (through threadpoolctl) and PyTorch's pool."""
+    from threadpoolctl import threadpool_limits
+
+    _LIMITS.append(threadpool_limits(limits=threads))
     if framework == "torch":
         import torch
 
         torch.set_num_threads(threads)
-    else:
-        from threadpoolctl import threadpool_limits
 
-        _LIMITS.append(threadpool_limits(limits=threads))
+def status_mib(key: str) -> float:
+    """A memory figure of this process from ``/proc/self/status`` in MiB (NaN off Linux)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def peak_rss_mib() -> float:
+    """The peak resident memory of this process (``VmHWM``).
+
+    Not ``getrusage``'s ``ru_maxrss``: Linux carries that across ``exec``, so a
+    child would report its parent's peak when the parent was larger.
+    """
+    return status_mib("VmHWM")
