@@ -162,6 +162,7 @@ class Function:
         out.name = None
         out._retains_grad = False
         out._logits = None
+        out._keras_mask = None
         if record:
             ctx.parents = inputs
             out.requires_grad = True
@@ -239,6 +240,7 @@ class Tensor:
         self._ctx = None
         self._retains_grad = False
         self._logits = None
+        self._keras_mask = None  # set, not left missing: getattr's default path raises inside
 
     # ----------------------------------------------------------------- basics
     @property

@@ -116,6 +116,11 @@ class InputSpec:
         self.ndim, self.min_ndim, self.axes = ndim, min_ndim, dict(axes or {})
 
     def check(self, layer: Layer, shape: tuple, index: int = 0) -> None:
+        if (self.ndim is None or len(shape) == self.ndim) and (
+            self.min_ndim is None or len(shape) >= self.min_ndim
+        ) and all(size is None or shape[axis] in (size, None) for axis, size in self.axes.items()
+                  if len(shape) > abs(axis) - (axis < 0)):  # fmt: skip
+            return  # the common case, without building any message
         prefix = f"Input {index} of layer '{layer.name}' ({type(layer).__name__}) is incompatible"
         if self.ndim is not None and len(shape) != self.ndim:
             raise ValueError(
@@ -366,15 +371,19 @@ class Layer:
         return _map(lambda t: (None, *t.shape[1:]), out)
 
     def __call__(self, inputs, training=None, **kwargs):
-        leaves = _flatten(inputs)
-        if any(isinstance(t, KerasTensor) for t in leaves):
+        single = isinstance(inputs, Tensor)  # the common case: no structure to walk
+        if not single and any(isinstance(t, KerasTensor) for t in _flatten(inputs)):
             return self._symbolic_call(inputs)
         mask = kwargs["mask"] if "mask" in kwargs else _mask_of(inputs)
         if mask is not None and "mask" not in kwargs and _accepts_mask(type(self)):
             kwargs["mask"] = mask
-        inputs = self._convert_inputs(inputs)
-        self._check_before_and_build(_flatten(inputs), _shape_of(inputs))
-        self._activity_losses = []
+        if single:
+            inputs = self._convert_input(inputs)
+            self._check_before_and_build([inputs], inputs.shape)
+        else:
+            inputs = self._convert_inputs(inputs)
+            self._check_before_and_build(_flatten(inputs), _shape_of(inputs))
+        object.__setattr__(self, "_activity_losses", [])  # internal: no sublayer tracking
         if training is None and _training_context:
             training = _training_context[-1]
         _training_context.append(training)
@@ -382,7 +391,9 @@ class Layer:
             outputs = self._call_with_training(inputs, training, **kwargs)
         finally:
             _training_context.pop()
-        self._last_output_shape = _map(lambda t: (None, *t.shape[1:]), outputs)
+        object.__setattr__(self, "_last_output_shape",
+                           (None, *outputs.shape[1:]) if isinstance(outputs, Tensor)
+                           else _map(lambda t: (None, *t.shape[1:]), outputs))  # fmt: skip
         _attach_mask(outputs, self.compute_mask(inputs, mask))
         if self.activity_regularizer is not None:  # Keras: penalty per sample of the batch
             for y in _flatten(outputs):

@@ -117,6 +117,9 @@ class _Conv(Layer):
     def call(self, inputs):
         self._output_spatial(inputs.shape)
         kernel, bias = self.kernel, self.bias  # each read once (a wrapper may substitute them)
+        if self.activation is activations.relu:  # the common case, fused into one op
+            return self.convolution(inputs, kernel, bias, self.strides, self.padding,
+                                    self.dilation_rate, relu=True)  # fmt: skip
         y = self.convolution(inputs, kernel, bias, self.strides, self.padding, self.dilation_rate)
         return self.activation(y)
 

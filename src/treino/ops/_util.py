@@ -35,6 +35,11 @@ def common_float(op: str, values) -> list:
     int64 ⊕ float32 in float64.
     """
     values = list(values)
+    first = values[0] if values else None
+    if isinstance(first, Tensor) and first.data.dtype.kind == "f":  # fast path: one float dtype
+        dtype = first.data.dtype
+        if all(isinstance(v, Tensor) and v.data.dtype == dtype for v in values):
+            return values
     like = next((v for v in values if isinstance(v, Tensor) and v.dtype.kind == "f"), None)
     tensors = [
         v if isinstance(v, Tensor) else Tensor(v if like is None else constant_like(v, like, op))

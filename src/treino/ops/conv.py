@@ -244,7 +244,7 @@ class Conv2D(Function):
     and crop the padding. ``padding`` holds the explicit amounts ((top, bottom), (left, right)).
     """
 
-    def forward(self, x, kernel, bias, strides, padding, dilation):
+    def forward(self, x, kernel, bias, strides, padding, dilation, relu=False):
         n, h, w, _ = x.shape
         kh, kw, c_in, c_out = kernel.shape
         (top, bottom), (left, right) = padding
@@ -255,15 +255,21 @@ class Conv2D(Function):
         y = (cols @ w_mat).reshape(n * ho, wo * c_out)  # channels-last, one image row per row
         if bias is not None:  # b repeated along the row: long rows add ~5× faster than (N·Ho·Wo, O)
             y += xp.tile(bias, wo)
+        if relu:  # the fused Conv2D(activation="relu"): in place, G masked in backward
+            xp.maximum(y, 0, out=y)
+        y = y.reshape(n, ho, wo, c_out)
         need_x, need_w = self.needs_input_grad[:2]
         self.geometry = (x.shape, kernel.shape, (ho, wo), strides, padding, dilation)
-        self.save_for_backward(cols if need_w else None, w_mat if need_x else None)
-        return y.reshape(n, ho, wo, c_out)
+        self.save_for_backward(cols if need_w else None, w_mat if need_x else None,
+                               y if relu else None)  # fmt: skip
+        return y
 
     def backward(self, g):
-        cols, w_mat = self.saved
+        cols, w_mat, relu_out = self.saved
         x_shape, kernel_shape, out_hw, strides, padding, dilation = self.geometry
         need_x, need_w, need_b = self.needs_input_grad[:3]
+        if relu_out is not None:
+            g = g * (relu_out > 0)
         g_mat = g.reshape(-1, kernel_shape[-1])  # G as (N·Ho·Wo, O)
         grad_x = grad_w = grad_b = None
         if need_x:
@@ -285,9 +291,9 @@ class Conv1D(Conv2D):
     ``padding`` holds the explicit amounts (before, after).
     """
 
-    def forward(self, x, kernel, bias, stride, padding, dilation):
+    def forward(self, x, kernel, bias, stride, padding, dilation, relu=False):
         y = super().forward(x[:, None], kernel[None], bias, (1, stride), ((0, 0), padding),
-                            (1, dilation))  # fmt: skip
+                            (1, dilation), relu)  # fmt: skip
         return y[:, 0]
 
     def backward(self, g):
@@ -344,7 +350,7 @@ def _check_output_size(op: str, x_shape, kernel_size, padding, strides, dilation
 
 
 def conv2d(x, kernel, bias=None, strides=(1, 1), padding: str = "valid",
-           dilation_rate=(1, 1)) -> Tensor:  # fmt: skip
+           dilation_rate=(1, 1), relu: bool = False) -> Tensor:  # fmt: skip
     """2-D convolution of channels-last images (the forward pass of ``Conv2D``).
 
     Args:
@@ -356,6 +362,8 @@ def conv2d(x, kernel, bias=None, strides=(1, 1), padding: str = "valid",
             TensorFlow's split). Defaults to ``"valid"``.
         dilation_rate: step between kernel taps, an int or ``(d_h, d_w)``.
             Defaults to ``(1, 1)``.
+        relu: apply ``max(0, ·)`` inside the same op (the fused
+            ``Conv2D(activation="relu")``). Defaults to False.
 
     Returns:
         Shape ``(batch, Ho, Wo, c_out)``.
@@ -386,10 +394,11 @@ def conv2d(x, kernel, bias=None, strides=(1, 1), padding: str = "valid",
     _check_output_size(op, x.shape, kernel_size, padding, strides, dilation)
     pads = tuple(padding_amounts(padding, n, k, s, d) for n, k, s, d in
                  zip(x.shape[1:3], kernel_size, strides, dilation, strict=True))  # fmt: skip
-    return Conv2D.apply(x, kernel, bias, strides, pads, dilation)
+    return Conv2D.apply(x, kernel, bias, strides, pads, dilation, relu=bool(relu))
 
 
-def conv1d(x, kernel, bias=None, strides=1, padding: str = "valid", dilation_rate=1) -> Tensor:
+def conv1d(x, kernel, bias=None, strides=1, padding: str = "valid", dilation_rate=1,
+           relu: bool = False) -> Tensor:  # fmt: skip
     """1-D convolution of channels-last sequences (the forward pass of ``Conv1D``).
 
     Args:
@@ -400,6 +409,7 @@ def conv1d(x, kernel, bias=None, strides=1, padding: str = "valid", dilation_rat
         padding: ``"valid"``, ``"same"`` or ``"causal"`` ((k − 1)·d zeros in
             front: step t sees only steps ≤ t). Defaults to ``"valid"``.
         dilation_rate: step between kernel taps. Defaults to 1.
+        relu: apply ``max(0, ·)`` inside the same op. Defaults to False.
 
     Returns:
         Shape ``(batch, steps_out, c_out)``.
@@ -418,4 +428,4 @@ def conv1d(x, kernel, bias=None, strides=1, padding: str = "valid", dilation_rat
     padding = normalize_padding(padding, PADDINGS_1D, op)
     _check_output_size(op, x.shape, kernel.shape[:1], padding, (stride,), (dilation,))
     pads = padding_amounts(padding, x.shape[1], kernel.shape[0], stride, dilation)
-    return Conv1D.apply(x, kernel, bias, stride, pads, dilation)
+    return Conv1D.apply(x, kernel, bias, stride, pads, dilation, relu=bool(relu))
