@@ -85,6 +85,16 @@ class CallbackList(Callback):
     def __len__(self) -> int:
         return len(self.callbacks)
 
+    def needs_batch_hooks(self, mode: str) -> bool:
+        """Whether any callback acts on each batch of ``mode`` ('train', 'test', 'predict').
+
+        The loops skip the batch hooks, and computing the batch logs, when none
+        does (Keras does the same): at batch 32 the metrics' results cost as
+        much as a small layer's forward pass.
+        """
+        return any(_overrides(callback, hook) for callback in self.callbacks
+                   for hook in _BATCH_HOOKS[mode])  # fmt: skip
+
     # ------------------------------------------------------------------ hooks
     def _call(self, hook: str, *args, logs=None) -> None:
         logs = {} if logs is None else logs
@@ -156,6 +166,19 @@ def _as_callback_list(callbacks) -> list:
                 f"{item!r} ({type(item).__name__}). Wrap a function in LambdaCallback."
             )
     return items
+
+
+_BATCH_HOOKS = {
+    "train": ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end"),
+    "test": ("on_test_batch_begin", "on_test_batch_end"),
+    "predict": ("on_predict_batch_begin", "on_predict_batch_end"),
+}
+
+
+def _overrides(callback, hook: str) -> bool:
+    """Whether ``callback`` has its own ``hook`` (a method or a function set on it)."""
+    method = getattr(callback, hook)
+    return getattr(method, "__func__", method) is not getattr(Callback, hook)
 
 
 def _floats(logs):

@@ -33,6 +33,9 @@ def reduce_to_samplewise(owner: str, values, sample_weight, reduce_fn, dtype) ->
     Returns:
         ``(values, weights)``; ``weights`` is None when ``sample_weight`` is.
     """
+    if sample_weight is None and type(values) is np.ndarray and values.ndim == 1 \
+            and values.dtype.kind == "f":  # fmt: skip
+        return values.astype(dtype, copy=False), None  # the common case: nothing to align
     values = to_array(owner, "values", values, allow_nan=True).astype(dtype, copy=False)
     weights = None
     if sample_weight is not None:
@@ -115,6 +118,10 @@ class Mean(Metric):
 
     def update_state(self, values, sample_weight=None) -> None:
         """Add Σ wᵢ·vᵢ to total and Σ wᵢ (the number of samples if unweighted) to count."""
+        if type(values) is float and type(sample_weight) is int:  # the loop's loss of a batch
+            self.total = self.total + values * sample_weight
+            self.count = self.count + sample_weight
+            return
         values, weights = reduce_to_samplewise(
             type(self).__name__, values, sample_weight, np.mean, self.state_dtype
         )

@@ -351,14 +351,17 @@ class Trainer:
         logs: dict = {}
         with stop_on_interrupt(self):
             callback_list.on_train_begin()
+            batch_hooks = callback_list.needs_batch_hooks("train")
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 callback_list.on_epoch_begin(epoch)
                 for step, (bx, by, bw) in enumerate(train.epoch(epoch)):
                     self.current_batch = (bx, by, bw)  # for callbacks that look at the data
-                    callback_list.on_train_batch_begin(step)
+                    if batch_hooks:
+                        callback_list.on_train_batch_begin(step)
                     self.train_step(bx, by, bw)
-                    callback_list.on_train_batch_end(step, self.get_metrics_result())
+                    if batch_hooks:
+                        callback_list.on_train_batch_end(step, self.get_metrics_result())
                     if self.diverged and not self.stop_training:
                         raise_divergence(step, epoch)
                     if self.stop_training:
@@ -423,17 +426,25 @@ class Trainer:
     def _run_evaluation(self, source, callback_list) -> dict:
         """Loss and metrics over ``source``, in inference mode; the training metrics are kept."""
         saved = {id(m): m.get_state() for m in self.metrics}
-        self.reset_metrics()
-        callback_list.on_test_begin()
-        for step, (bx, by, bw) in enumerate(source.epoch(0)):
-            callback_list.on_test_batch_begin(step)
-            self.test_step(bx, by, bw)
-            callback_list.on_test_batch_end(step, self.get_metrics_result())
-        result = self.get_metrics_result()
-        callback_list.on_test_end(result)
+        result = self._test_loop(source, callback_list)
         for metric in self.metrics:
             metric.set_state(saved[id(metric)])
         return result
+
+    def _test_loop(self, source, callback_list) -> dict:
+        """Reset the metrics, run ``test_step`` over ``source``; return the logs."""
+        self.reset_metrics()
+        callback_list.on_test_begin()
+        batch_hooks = callback_list.needs_batch_hooks("test")
+        for step, (bx, by, bw) in enumerate(source.epoch(0)):
+            if batch_hooks:
+                callback_list.on_test_batch_begin(step)
+            self.test_step(bx, by, bw)
+            if batch_hooks:
+                callback_list.on_test_batch_end(step, self.get_metrics_result())
+        logs = self.get_metrics_result()
+        callback_list.on_test_end(logs)
+        return logs
 
     # ---------------------------------------------------------- evaluate/predict
     def evaluate(self, x=None, y=None, batch_size=32, verbose="auto", sample_weight=None,
@@ -457,14 +468,7 @@ class Trainer:
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
             steps=source.steps,
         )  # fmt: skip
-        self.reset_metrics()
-        callback_list.on_test_begin()
-        for step, (bx, by, bw) in enumerate(source.epoch(0)):
-            callback_list.on_test_batch_begin(step)
-            self.test_step(bx, by, bw)
-            callback_list.on_test_batch_end(step, self.get_metrics_result())
-        logs = self.get_metrics_result()
-        callback_list.on_test_end(logs)
+        logs = self._test_loop(source, callback_list)
         if return_dict:
             return logs
         values = list(logs.values())
@@ -484,11 +488,14 @@ class Trainer:
         )  # fmt: skip
         callback_list.on_predict_begin()
         parts: list[list] = []
+        batch_hooks = callback_list.needs_batch_hooks("predict")
         for step, (bx, _, _) in enumerate(source.epoch(0)):
-            callback_list.on_predict_batch_begin(step)
+            if batch_hooks:
+                callback_list.on_predict_batch_begin(step)
             outputs = self.predict_step(bx)
             parts.append(outputs)
-            callback_list.on_predict_batch_end(step, {"outputs": outputs})
+            if batch_hooks:
+                callback_list.on_predict_batch_end(step, {"outputs": outputs})
         callback_list.on_predict_end()
         if not parts:
             raise ValueError("predict received no data")

@@ -31,8 +31,10 @@ class SoftmaxCrossEntropy(Function):
         log_p = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
         self.axis, self.sparse = axis, sparse
         if sparse:
-            picked = xp.take_along_axis(log_p, xp.expand_dims(labels, axis), axis=axis)
             self.save_for_backward(log_p, labels)
+            if log_p.ndim == 2 and axis == 1:  # (N, C): pick log_p[n, yₙ] directly
+                return -log_p[xp.arange(len(labels)), labels]
+            picked = xp.take_along_axis(log_p, xp.expand_dims(labels, axis), axis=axis)
             return -xp.squeeze(picked, axis=axis)
         self.save_for_backward(log_p, labels)
         # A class with zero probability mass contributes 0 even when its logit
@@ -46,7 +48,11 @@ class SoftmaxCrossEntropy(Function):
         grad_z = grad_y = None
         if need_z:
             p = xp.exp(log_p)
-            if self.sparse:  # p − onehot(y), without building the one-hot matrix
+            if self.sparse and p.ndim == 2 and self.axis == 1:  # p − onehot(y), in place
+                p[xp.arange(len(labels)), labels] -= 1
+                grad_z = p
+                grad_z *= g
+            elif self.sparse:  # p − onehot(y), without building the one-hot matrix
                 index = xp.expand_dims(labels, self.axis)
                 picked = xp.take_along_axis(p, index, axis=self.axis)
                 xp.put_along_axis(p, index, picked - 1, axis=self.axis)
