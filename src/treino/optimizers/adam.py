@@ -18,10 +18,16 @@ def adam_update(param, grad, m, v, t, *, lr, beta_1, beta_2, epsilon, v_max=None
         AMSGrad (``v_max`` given): v̂ ← max(v̂, v), used in place of v below
         w ← w − η/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
 
-    Every line runs in place. ``out`` is a scratch array of ``param``'s shape
-    and dtype (allocated when omitted): with it, a step allocates nothing —
-    for a large parameter a fresh temporary costs more than the arithmetic,
-    because the memory has to be mapped from the kernel each time.
+    Every line runs in place. The bias corrections are folded into two
+    scalars, since √v/√(1 − β₂ᵗ) + ε = (√v + ε·√(1 − β₂ᵗ)) / √(1 − β₂ᵗ):
+
+        w ← w − [η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)] · m / (√v + ε·√(1 − β₂ᵗ))
+
+    the same update with 11 passes over the arrays instead of 13. ``out`` is
+    a scratch array of ``param``'s shape and dtype (allocated when omitted):
+    with it, a step allocates nothing — for a large parameter a fresh
+    temporary costs more than the arithmetic, because the memory has to be
+    mapped from the kernel each time.
 
     Example:
         >>> w, m, v = np.array([1.0]), np.zeros(1), np.zeros(1)
@@ -41,11 +47,11 @@ def adam_update(param, grad, m, v, t, *, lr, beta_1, beta_2, epsilon, v_max=None
     if v_max is not None:
         np.maximum(v_max, v, out=v_max)
         v = v_max
+    root_correction = math.sqrt(1.0 - beta_2**t)
     np.sqrt(v, out=buf)
-    buf /= math.sqrt(1.0 - beta_2**t)
-    buf += epsilon
+    buf += epsilon * root_correction
     np.divide(m, buf, out=buf)
-    buf *= lr / (1.0 - beta_1**t)
+    buf *= lr * root_correction / (1.0 - beta_1**t)
     param -= buf
 
 

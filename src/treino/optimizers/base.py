@@ -215,12 +215,14 @@ class Optimizer:
         lr = self.learning_rate
         for grad, variable in zip(grads, variables, strict=True):
             state = self._state_of(variable)
-            state["step"] += 1
+            step = state["step"]
+            step += 1  # in place: the 0-d array stays the one in the state
             var_lr = lr * self.lr_multiplier(variable)
-            if self._decays(variable):
-                decay_weights(variable.data, var_lr * self.weight_decay)
-            self.update_step(variable.data, grad, state, var_lr)
-            if state["step"] % FLUSH_SUBNORMALS_EVERY == 0:
+            param = variable.data
+            if self.weight_decay and self._decays(variable):
+                decay_weights(param, var_lr * self.weight_decay)
+            self.update_step(param, grad, state, var_lr)
+            if int(step) % FLUSH_SUBNORMALS_EVERY == 0:
                 for array in state.values():
                     flush_subnormals(array)
         self.iterations += 1
@@ -254,7 +256,7 @@ class Optimizer:
 
     def _state_of(self, variable) -> dict:
         state = self.state.get(variable)
-        if state is None:
+        if state is None:  # the first update of this variable
             if not isinstance(variable, Tensor):
                 raise TypeError(
                     f"{type(self).__name__}: can only update treino Tensors/Variables; "
@@ -456,6 +458,10 @@ def validate_gradients(owner: str, grads_and_vars) -> tuple[list, list]:
 
 
 def _checked_gradient(owner: str, grad, variable) -> np.ndarray:
+    if (type(grad) is np.ndarray and isinstance(variable, Tensor)
+            and grad.dtype == variable.data.dtype and grad.dtype.kind == "f"
+            and grad.shape == variable.data.shape and np.isfinite(grad).all()):  # fmt: skip
+        return grad  # the common case, checked without building any message
     name = variable_path(variable)
     if not isinstance(variable, Tensor):
         raise TypeError(
