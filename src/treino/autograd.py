@@ -367,13 +367,15 @@ class Tensor:
                     f"backward: '{ctx.name}' returned {len(in_grads)} gradients for "
                     f"{len(ctx.parents)} inputs (return None for an input that needs none)"
                 )
-            returned = [id(pg) for pg in in_grads if pg is not None]
-            if len(returned) > 1 and len(set(returned)) < len(returned):
-                shared.update(returned)  # the same array for two inputs (x + y gives G, G)
+            if len(in_grads) > 1:
+                returned = [id(pg) for pg in in_grads if pg is not None]
+                if len(set(returned)) < len(returned):
+                    shared.update(returned)  # the same array for two inputs (x + y gives G, G)
             for parent, needed, pg in zip(ctx.parents, ctx.needs_input_grad, in_grads, strict=True):
                 if not needed or pg is None:
                     continue
-                if np.shape(pg) != parent.shape:  # would otherwise broadcast silently
+                shape = pg.shape if type(pg) is np.ndarray else np.shape(pg)
+                if shape != parent.data.shape:  # would otherwise broadcast silently
                     raise RuntimeError(
                         f"backward: '{ctx.name}' returned a gradient of shape {np.shape(pg)} "
                         f"for an input of shape {parent.shape}"
@@ -396,9 +398,9 @@ def _is_own(g, dtype, shared: set) -> bool:
     holds it. Views (a reshape, a broadcast) and arrays in ``shared`` are copied,
     so that accumulating into one ``.grad`` can never change another.
     """
-    flags = getattr(g, "flags", None)
-    return (flags is not None and flags.owndata and flags.writeable and g.dtype == dtype
-            and id(g) not in shared)  # fmt: skip
+    if type(g) is not np.ndarray or g.base is not None or g.dtype != dtype or id(g) in shared:
+        return False
+    return g.flags.writeable
 
 
 def _topological_order(root: Tensor) -> list:
