@@ -90,6 +90,15 @@ def build_by_calling(model, input_shape) -> None:
 
 
 @contextlib.contextmanager
+def _restoring(obj, attribute: str, value):
+    """Set ``obj.attribute = value`` on leaving the block, however it is left."""
+    try:
+        yield
+    finally:
+        setattr(obj, attribute, value)
+
+
+@contextlib.contextmanager
 def stop_on_interrupt(model):
     """Ctrl-C during ``fit`` stops training after the current batch (a second one aborts).
 
@@ -125,6 +134,7 @@ class Trainer:
         self.stop_training = False
         self.history = None
         self._interrupted = False
+        self._x_checked = False  # True while fit trains on arrays it has checked whole
         self._compile_args: dict | None = None
         self._compiled_loss: CompiledLoss | None = None
         self._compiled_metrics: CompiledMetrics | None = None
@@ -249,7 +259,8 @@ class Trainer:
 
     def train_step(self, x, y=None, sample_weight=None) -> None:
         """One update on one batch: forward, loss, backward, optimizer step; metrics updated."""
-        check_finite(x, "x")
+        if not self._x_checked:  # fit checks in-memory arrays whole, once
+            check_finite(x, "x")
         self._prepare(x)
         variables = self.trainable_weights
         with enable_grad():
@@ -319,8 +330,7 @@ class Trainer:
 
         self._assert_compiled("fit")
         x, y = data_adapter.as_arrays(x), data_adapter.as_arrays(y)
-        if data_adapter.is_array_like(x):
-            self._check_arrays(x, y, sample_weight)
+        x_checked = data_adapter.is_array_like(x) and self._check_arrays(x, y, sample_weight)
         if class_weight is not None:
             if not data_adapter.is_array_like(y) or isinstance(y, list | tuple | dict):
                 raise ValueError("class_weight needs one array of targets (a single output)")
@@ -349,7 +359,8 @@ class Trainer:
         self.stop_training = False
         self._interrupted = False
         logs: dict = {}
-        with stop_on_interrupt(self):
+        self._x_checked = x_checked
+        with stop_on_interrupt(self), _restoring(self, "_x_checked", False):
             callback_list.on_train_begin()
             batch_hooks = callback_list.needs_batch_hooks("train")
             for epoch in range(initial_epoch, epochs):
@@ -382,7 +393,10 @@ class Trainer:
         return self.history
 
     def _check_arrays(self, x, y, sample_weight) -> None:
-        """Check the whole of in-memory arrays before the first update (memory maps: per batch)."""
+        """Check the whole of in-memory arrays before the first update (memory maps: per batch).
+
+        Returns whether every value of x was checked (False for memory maps).
+        """
         n = {len(leaf) for leaf in _leaves(x)}
         if y is not None:
             n |= {len(leaf) for leaf in _leaves(y)}
@@ -396,7 +410,8 @@ class Trainer:
         for leaf in _leaves(x):
             if leaf.dtype.kind not in "fiub":
                 raise TypeError(f"x must hold numbers; received an array of dtype {leaf.dtype}")
-        if not any(isinstance(leaf, np.memmap) for leaf in _leaves(x)):
+        x_checked = not any(isinstance(leaf, np.memmap) for leaf in _leaves(x))
+        if x_checked:
             check_finite(x, "x")
         if y is not None:
             check_finite(y, "y")
@@ -410,6 +425,7 @@ class Trainer:
             for loss, target, shape in zip(self._compiled_loss.losses, targets,
                                            self._output_shapes(), strict=False):  # fmt: skip
                 check_targets(loss, target, shape)
+        return x_checked
 
     def _output_shapes(self) -> list:
         metrics = self._compiled_metrics
