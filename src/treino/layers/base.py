@@ -264,10 +264,13 @@ class Layer:
     @property
     def trainable_weights(self) -> list:
         """Weights learned by gradient descent (empty when the layer is frozen)."""
+        return self._trainable_weights_of(self._all_layers())
+
+    def _trainable_weights_of(self, layers: list) -> list:
         if not self._trainable:
             return []
         out = []
-        for layer in self._all_layers():
+        for layer in layers:
             if layer._trainable:
                 out.extend(w for w in layer._own_weights if w.trainable)
         return _unique(out)
@@ -333,8 +336,10 @@ class Layer:
         As in Keras, only *trainable* weights are penalised: a frozen layer's
         penalty would be a constant that no step can reduce.
         """
-        out = [w.regularizer(w) for w in self.trainable_weights if w.regularizer is not None]
-        for layer in self._all_layers():
+        layers = self._all_layers()  # walked once for both kinds of penalty
+        out = [w.regularizer(w) for w in self._trainable_weights_of(layers)
+               if w.regularizer is not None]  # fmt: skip
+        for layer in layers:
             out.extend(layer._activity_losses)
         return out
 

@@ -170,6 +170,8 @@ def reduce_weighted_values(
         values = values * weights
     if reduction in (None, "none") or values.ndim == 0:
         return values
+    if weights is None and reduction != "sum" and values.size:
+        return ops.mean(values)  # the common case: Σ / n as one op
     total = ops.sum(values)
     if reduction == "sum":
         return total
