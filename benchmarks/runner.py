@@ -6,10 +6,14 @@ _LIMITS = []  # keeps threadpoolctl's limit alive for the life of the process
 
 
 def limit_threads(framework: str, threads: int) -> None:
-    """Use ``threads`` threads: NumPy's BLAS (through threadpoolctl) and PyTorch's pool."""
+    """Use ``threads`` threads: NumPy's BLAS (through threadpoolctl), and treino's or PyTorch's."""
     from threadpoolctl import threadpool_limits
 
     _LIMITS.append(threadpool_limits(limits=threads))
+    if framework == "treino":
+        import treino.backend
+
+        treino.backend.set_num_threads(threads)
     if framework == "torch":
         import torch
 

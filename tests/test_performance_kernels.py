@@ -198,3 +198,56 @@ def test_dropout_layer_keeps_the_expected_value():
     y = layers.Dropout(0.3, seed=1)(x, training=True).numpy()
     assert set(np.unique(y)) <= {0.0, np.float32(1 / 0.7)}
     assert y.mean() == pytest.approx(1.0, abs=0.02)
+
+
+# ------------------------------------------------ large parameters in halves
+@pytest.mark.parametrize("make", [lambda: treino.optimizers.Adam(0.01),
+                                  lambda: treino.optimizers.SGD(0.1, momentum=0.9)])
+def test_a_large_parameter_updated_in_halves_matches_one_thread(monkeypatch, make):
+    from treino import backend
+    from treino.optimizers import base
+
+    monkeypatch.setattr(base, "PARALLEL_MIN_SIZE", 64)
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=(13, 11)).astype(np.float32)  # 143 values: halves of 71 and 72
+    grads = [rng.normal(size=start.shape).astype(np.float32) for _ in range(20)]
+    results = []
+    for threads in (2, 1):
+        monkeypatch.setattr(backend, "_num_threads", threads)
+        w, optimizer = Variable(start.copy(), "w"), make()
+        for g in grads:
+            optimizer.apply([g], [w])
+        results.append(w.numpy())
+    assert not np.array_equal(results[0], start)
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_an_error_on_the_helper_thread_reaches_the_caller(monkeypatch):
+    from treino import backend
+    from treino.optimizers import base
+
+    monkeypatch.setattr(base, "PARALLEL_MIN_SIZE", 8)
+    monkeypatch.setattr(backend, "_num_threads", 2)
+    optimizer = treino.optimizers.Adam(0.01)
+    seen = []
+
+    def failing(param, grad, state, lr):
+        seen.append(param.size)
+        if len(seen) == 2:
+            raise FloatingPointError("boom")
+
+    monkeypatch.setattr(optimizer, "update_step", failing)
+    with pytest.raises(FloatingPointError, match="boom"):
+        optimizer.apply([np.ones(20, np.float32)], [Variable(np.zeros(20, np.float32), "w")])
+    assert sorted(seen) == [10, 10]
+    # the helper is free again: the next update goes through
+    monkeypatch.undo()
+    optimizer = treino.optimizers.Adam(0.01)
+    optimizer.apply([np.ones(20, np.float32)], [Variable(np.zeros(20, np.float32), "w")])
+
+
+def test_set_num_threads_checks_its_argument():
+    from treino import backend
+
+    with pytest.raises(ValueError, match="positive int"):
+        backend.set_num_threads(0)

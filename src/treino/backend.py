@@ -19,6 +19,8 @@ randomness
 
 from __future__ import annotations
 
+import os
+
 import numpy
 
 xp = numpy
@@ -104,3 +106,34 @@ def make_rng(seed: int | numpy.random.Generator | None = None) -> numpy.random.G
     if isinstance(seed, numpy.random.Generator):
         return seed
     return numpy.random.default_rng(int(seed))
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+_num_threads = _available_cores()
+
+
+def num_threads() -> int:
+    """How many threads treino's own parallel loops may use (see :func:`set_num_threads`)."""
+    return _num_threads
+
+
+def set_num_threads(n: int) -> None:
+    """Let treino use ``n`` threads: NumPy's BLAS (through threadpoolctl) and its own loops.
+
+    As ``torch.set_num_threads``. Today treino's own parallel loop is the
+    optimizer update of a large parameter (two halves at once); with ``n = 1``
+    everything runs on one thread. Defaults to the cores this process may run on.
+    """
+    global _num_threads
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"set_num_threads: expected a positive int; received {n!r}")
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=n, user_api="blas")
+    _num_threads = n

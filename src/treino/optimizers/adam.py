@@ -118,6 +118,8 @@ class Adam(AdamFamily):
         True
     """
 
+    elementwise = True
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, name="adam", **kwargs):  # fmt: skip
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name, **kwargs)

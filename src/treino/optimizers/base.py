@@ -31,12 +31,13 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 import warnings
 from fnmatch import fnmatchcase
 
 import numpy as np
 
-from treino import io
+from treino import backend, io
 from treino.autograd import Tensor
 from treino.optimizers import clipping, schedules
 
@@ -48,6 +49,18 @@ A moment that stops receiving gradient decays geometrically: Adam's m by
 to 2⁻¹⁴⁹) in about 150 steps, v by β₂ = 0.999 in about 16,000. Flushing every
 16 steps keeps such values out ~90 % of the time for 1/16 of the cost of
 flushing every step.
+"""
+
+
+PARALLEL_MIN_SIZE = 1 << 19
+"""Parameters with at least this many values are updated in two halves at once.
+
+The second half runs on a helper thread while this one does the first (NumPy
+releases the GIL inside its loops). Measured on 2 cores: Adam on 1M values
+takes 1.7–2.1 ms this way against 2.6–3.2 ms on one thread; on 100k values
+handing the half over costs more than it saves (360–490 µs against 215 µs),
+hence the threshold. Only optimizers whose update is elementwise
+(``Optimizer.elementwise``) do it, and only with ``backend.num_threads() > 1``.
 """
 
 
@@ -76,6 +89,10 @@ class Optimizer:
 
     Subclasses implement :meth:`init_state` and :meth:`update_step`.
     """
+
+    elementwise = False
+    """True when ``update_step`` treats every value on its own (then a large
+    parameter may be updated in halves, see :data:`PARALLEL_MIN_SIZE`)."""
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, lr_multipliers=None, name=None):  # fmt: skip
@@ -221,20 +238,40 @@ class Optimizer:
             param = variable.data
             if self.weight_decay and self._decays(variable):
                 decay_weights(param, var_lr * self.weight_decay)
-            self.update_step(param, grad, state, var_lr)
+            if self.elementwise and param.size >= PARALLEL_MIN_SIZE and backend.num_threads() > 1:
+                self._update_in_halves(param, grad, state, var_lr)
+            else:
+                self.update_step(param, grad, state, var_lr)
             if int(step) % FLUSH_SUBNORMALS_EVERY == 0:
                 for array in state.values():
                     flush_subnormals(array)
         self.iterations += 1
 
+    def _update_in_halves(self, param, grad, state, lr) -> None:
+        """``update_step`` on the two halves of a large parameter at once (one on the helper)."""
+        arrays = {"param": param, "grad": grad,
+                  **{k: a for k, a in state.items() if a.shape == param.shape}}  # fmt: skip
+        if not all(a.flags.c_contiguous for a in arrays.values()):
+            self.update_step(param, grad, state, lr)
+            return
+        half = param.size // 2
+        first, second = ({k: a.reshape(-1)[part] for k, a in arrays.items()}
+                         for part in (slice(None, half), slice(half, None)))  # fmt: skip
+
+        def update(part: dict) -> None:
+            self.update_step(part.pop("param"), part.pop("grad"), {**state, **part}, lr)
+
+        _helper().run_beside(update, second, lambda: update(first))
+
     def workspace(self, param: np.ndarray) -> np.ndarray:
         """A scratch array of ``param``'s shape and dtype, reused by every update.
 
         Kernels write their temporaries here instead of allocating: one buffer
-        per shape, shared by the parameters of that shape (updates run one
-        after the other). Its contents are garbage between calls.
+        per shape and thread, shared by the parameters of that shape (updates
+        on one thread run one after the other). Its contents are garbage
+        between calls.
         """
-        key = (param.shape, param.dtype)
+        key = (param.shape, param.dtype, threading.get_ident())
         buffer = self._workspaces.get(key)
         if buffer is None:
             buffer = self._workspaces[key] = np.empty_like(param)
@@ -430,6 +467,47 @@ class Optimizer:
 
 
 # ------------------------------------------------------------------ helpers
+class _HelperThread:
+    """One daemon thread that runs one call at a time beside the calling thread."""
+
+    def __init__(self):
+        self._go, self._done = threading.Semaphore(0), threading.Semaphore(0)
+        self._lock = threading.Lock()  # one caller at a time
+        self._job, self._error = None, None
+        threading.Thread(target=self._serve, name="treino-optimizer", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            self._go.acquire()
+            function, argument = self._job
+            try:
+                function(argument)
+            except BaseException as error:  # handed to the caller, raised there
+                self._error = error
+            self._done.release()
+
+    def run_beside(self, function, argument, own) -> None:
+        """``function(argument)`` on the helper while ``own()`` runs here; errors re-raised."""
+        with self._lock:
+            self._job, self._error = (function, argument), None
+            self._go.release()
+            try:
+                own()
+            finally:
+                self._done.acquire()
+            if self._error is not None:
+                raise self._error
+
+
+_HELPER: list = []
+
+
+def _helper() -> _HelperThread:
+    if not _HELPER:
+        _HELPER.append(_HelperThread())
+    return _HELPER[0]
+
+
 def validate_gradients(owner: str, grads_and_vars) -> tuple[list, list]:
     """Check ``(gradient, variable)`` pairs before any update; return (grads, variables).
 

@@ -84,6 +84,8 @@ class SGD(Optimizer):
         True
     """
 
+    elementwise = True
+
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.momentum = self._in_range("momentum", momentum, 0.0, 1.0, high_inclusive=True)
