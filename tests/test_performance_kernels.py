@@ -251,3 +251,34 @@ def test_set_num_threads_checks_its_argument():
 
     with pytest.raises(ValueError, match="positive int"):
         backend.set_num_threads(0)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_forked_child_gets_its_own_helper_thread(monkeypatch):
+    import os
+
+    from treino import backend
+    from treino.optimizers import base
+
+    monkeypatch.setattr(base, "PARALLEL_MIN_SIZE", 8)
+    monkeypatch.setattr(backend, "_num_threads", 2)
+    w = Variable(np.zeros(20, np.float32), "w")
+    treino.optimizers.Adam(0.01).apply([np.ones(20, np.float32)], [w])  # the helper exists now
+    pid = os.fork()
+    if pid == 0:  # the child: an update in halves must not wait for the parent's thread
+        try:
+            treino.optimizers.Adam(0.01).apply([np.ones(20, np.float32)], [w])
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    import signal
+    import time
+
+    deadline = time.monotonic() + 30
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child hung waiting for the parent's helper thread")
+    assert os.waitstatus_to_exitcode(done[1]) == 0

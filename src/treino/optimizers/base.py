@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import threading
 import warnings
@@ -500,6 +501,8 @@ class _HelperThread:
 
 
 _HELPER: list = []
+if hasattr(os, "register_at_fork"):  # a forked child has no helper thread: it makes its own
+    os.register_at_fork(after_in_child=_HELPER.clear)
 
 
 def _helper() -> _HelperThread:
