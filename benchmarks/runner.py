@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-_LIMITS = []  # keeps threadpoolctl's limit alive for the life of the process
-
 
 def limit_threads(framework: str, threads: int) -> None:
-    """Use ``threads`` threads: NumPy's BLAS (through threadpoolctl), and treino's or PyTorch's."""
-    from threadpoolctl import threadpool_limits
+    """Use ``threads`` threads: treino's (its loops and NumPy's BLAS) or PyTorch's pool.
 
-    _LIMITS.append(threadpool_limits(limits=threads))
+    Both set the limit for the rest of the process (threadpoolctl's setting
+    stays until it is explicitly restored).
+    """
     if framework == "treino":
         import treino.backend
 
-        treino.backend.set_num_threads(threads)
-    if framework == "torch":
+        treino.backend.set_num_threads(threads)  # BLAS through threadpoolctl, and treino's own
+    else:
         import torch
+        from threadpoolctl import threadpool_limits
 
+        threadpool_limits(limits=threads, user_api="blas")  # NumPy's, beside PyTorch's own
         torch.set_num_threads(threads)
+
 
 def status_mib(key: str) -> float:
     """A memory figure of this process from ``/proc/self/status`` in MiB (NaN off Linux)."""
