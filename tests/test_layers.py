@@ -886,3 +886,27 @@ def test_merge_layers_combine_masks():
     joined = Concatenate(axis=1)([a, np.ones((1, 2, 1), dtype=np.float32)])
     np.testing.assert_array_equal(joined._keras_mask, [[True, False, True, True, True]])
     assert getattr(Add()([np.ones((1, 2)), np.ones((1, 2))]), "_keras_mask", None) is None
+
+
+def test_keras3_variable_aliases_name_the_same_objects():
+    from treino.layers import BatchNormalization, Dense, Input
+    from treino.models import Sequential
+
+    model = Sequential([Input((3,)), Dense(4), BatchNormalization()])
+    assert [id(v) for v in model.trainable_variables] == [id(v) for v in model.trainable_weights]
+    assert [id(v) for v in model.non_trainable_variables] == [
+        id(v) for v in model.non_trainable_weights]
+    assert [id(v) for v in model.variables] == [id(v) for v in model.weights]
+    assert len(model.trainable_variables) == 4 and len(model.non_trainable_variables) == 2
+
+
+def test_build_called_directly_marks_the_layer_built():
+    # Keras: build(shape) then set_weights, and the first call keeps those weights.
+    from treino.layers import Dense
+
+    layer = Dense(2)
+    layer.build((None, 3))
+    assert layer.built
+    layer.set_weights([np.ones((3, 2)), np.zeros(2)])
+    np.testing.assert_array_equal(layer(np.ones((1, 3))).numpy(), [[3.0, 3.0]])
+    assert len(layer.weights) == 2

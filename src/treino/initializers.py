@@ -199,6 +199,8 @@ class Initializer:
 class Zeros(Initializer):
     """All zeros: the usual start for biases (the weights already break symmetry).
 
+    w = 0
+
     Example:
         >>> Zeros()((2, 3))
         array([[0., 0., 0.],
@@ -212,6 +214,8 @@ class Zeros(Initializer):
 class Ones(Initializer):
     """All ones: the usual start of a normalisation's scale γ.
 
+    w = 1
+
     Example:
         >>> Ones()(3, dtype="float64")
         array([1., 1., 1.])
@@ -223,6 +227,8 @@ class Ones(Initializer):
 
 class Constant(Initializer):
     """Every element equal to ``value`` (or ``value`` broadcast to the shape).
+
+    w = value
 
     Args:
         value: a number, or an array broadcastable to the requested shape.
@@ -317,6 +323,8 @@ class RandomInitializer(Initializer):
 class RandomNormal(RandomInitializer):
     """Samples of a normal distribution ``N(mean, stddev²)``.
 
+    w ~ N(mean, stddev²), each element independent (default: mean = 0, stddev = 0.05).
+
     The course's "inicialização aleatória": small random values break the
     symmetry between neurons, but a fixed ``stddev`` ignores the layer's size
     (prefer Glorot or He for deep networks).
@@ -350,6 +358,8 @@ class RandomNormal(RandomInitializer):
 
 class RandomUniform(RandomInitializer):
     """Samples of a uniform distribution on ``[minval, maxval)``.
+
+    w ~ U(minval, maxval), each element independent (default: minval = −0.05, maxval = 0.05).
 
     Args:
         minval: lower bound (inclusive). Defaults to -0.05.

@@ -9,7 +9,15 @@ treino's own classes and ops (``treino.math`` is :mod:`treino.ops`); and
 >>> model = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])
 >>> model.count_params()
 8
+
+``keras.utils`` holds the two helpers the course's Keras code calls:
+
+>>> keras.utils.to_categorical([0, 2], num_classes=3)
+array([[1., 0., 0.],
+       [0., 0., 1.]], dtype=float32)
 """
+
+from types import SimpleNamespace
 
 from treino import (
     activations,
@@ -24,8 +32,13 @@ from treino import (
     preprocessing,
     regularizers,
 )
+from treino.backend import seed
 from treino.layers import Input
 from treino.models import Model, Sequential
+
+#: ``keras.utils``: ``set_random_seed(n)`` is :func:`treino.seed` (one generator for
+#: initialisation, dropout and shuffling); ``to_categorical`` is treino.preprocessing's.
+utils = SimpleNamespace(set_random_seed=seed, to_categorical=preprocessing.to_categorical)
 
 __all__ = [
     "Input",
@@ -42,4 +55,5 @@ __all__ = [
     "optimizers",
     "preprocessing",
     "regularizers",
+    "utils",
 ]

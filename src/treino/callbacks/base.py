@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the text class: its write() also clears notebook bars
 
 HOOKS = (
     "on_batch_begin", "on_batch_end",

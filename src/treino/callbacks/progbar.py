@@ -21,8 +21,6 @@ import numbers
 import sys
 import time
 
-from tqdm.auto import tqdm
-
 from treino.callbacks.base import Callback
 
 
@@ -186,6 +184,10 @@ class ProgbarLogger(Callback):
         self._title = title
         self._start = time.perf_counter()
         if self.verbose == 1:
+            # Imported here: in a Jupyter kernel without ipywidgets, tqdm.auto warns
+            # on import, and most notebook code trains with verbose=0.
+            from tqdm.auto import tqdm
+
             self._bar = tqdm(
                 total=self.target, desc=title, unit="step", file=sys.stdout, leave=False,
                 mininterval=self.mininterval, dynamic_ncols=True,

@@ -11,6 +11,7 @@ models are wired before any data flows.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 from collections import defaultdict
 
@@ -142,6 +143,20 @@ class InputSpec:
                     f"received input with shape {shape}"
                 )
 
+
+
+def _marking_built(build):
+    """``build`` followed by ``built = True`` (and the shape it was built for)."""
+
+    @functools.wraps(build)
+    def build_and_mark(self, input_shape):
+        build(self, input_shape)
+        if self._build_input_shape is None:
+            self._build_input_shape = input_shape
+        self.built = True
+
+    build_and_mark._marks_built = True
+    return build_and_mark
 
 class Layer:
     """Base class of all layers.
@@ -290,6 +305,22 @@ class Layer:
             out.extend([w for w in own if w.trainable] + [w for w in own if not w.trainable])
         return _unique(out)
 
+    # Keras 3 spells the same lists ``*_variables`` (its ``Variable`` class): same objects.
+    @property
+    def trainable_variables(self) -> list:
+        """Alias of :attr:`trainable_weights` (Keras 3's name)."""
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list:
+        """Alias of :attr:`non_trainable_weights` (Keras 3's name)."""
+        return self.non_trainable_weights
+
+    @property
+    def variables(self) -> list:
+        """Alias of :attr:`weights` (Keras 3's name)."""
+        return self.weights
+
     def get_weights(self) -> list:
         """Copies of the weights as NumPy arrays, in :attr:`weights` order."""
         return [w.data.copy() for w in self.weights]
@@ -344,6 +375,17 @@ class Layer:
         return out
 
     # ------------------------------------------------------------ build / call
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's ``build`` marks the layer built, also when called directly.
+
+        Keras does the same: ``layer.build(shape)`` followed by ``set_weights``
+        must not be undone by a second build on the first call.
+        """
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            cls.build = _marking_built(build)
+
     def build(self, input_shape) -> None:
         """Create the weights for ``input_shape`` (batch axis included). Default: none."""
         self.built = True

@@ -1,0 +1,62 @@
+"""The workshop notebooks (``notebooks/NN_*.ipynb``) run top to bottom, as a reader runs them.
+
+Each notebook is executed in a fresh kernel, in a scratch folder (what it saves
+lands there), and every cell must finish without an error; the notebooks' own
+``assert`` cells check the claim each one teaches. The structure checks below
+keep the notebooks in the shape the repository stores them: outputs stripped,
+a title, formulas in the Markdown and at least one checking cell.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+# "Top to bottom in about 2 minutes on 2 cores": a notebook that takes longer
+# than this on a CI machine is too heavy for the workshop.
+NOTEBOOK_TIME_LIMIT_S = 240
+
+
+def _ids(paths):
+    return [p.stem for p in paths]
+
+
+def test_the_workshop_is_all_there():
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers == list(range(1, 17)), f"notebooks found: {[p.name for p in NOTEBOOKS]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_is_stored_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    markdown = [c for c in nb.cells if c.cell_type == "markdown"]
+    dirty = [i for i, c in enumerate(nb.cells)
+             if c.cell_type == "code" and (c.outputs or c.execution_count is not None)]
+    assert not dirty, f"{path.name}: outputs not stripped in cells {dirty}"
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), (
+        f"{path.name}: the first cell must be the Markdown title")
+    assert any(re.search(r"\$[^$]+\$", c.source) for c in markdown), (
+        f"{path.name}: no formula ($…$) in the Markdown")
+    assert any(re.search(r"^\s*assert\b", c.source, re.M) for c in code), (
+        f"{path.name}: no cell checks the notebook's claim with assert")
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_runs(path, tmp_path):
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=NOTEBOOK_TIME_LIMIT_S, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}})
+    start = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - start
+    assert elapsed < NOTEBOOK_TIME_LIMIT_S, f"{path.name} took {elapsed:.0f} s"
