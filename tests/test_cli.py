@@ -159,6 +159,17 @@ def test_doctor_explain_and_help(tmp_path):
            "--set", "data.scaling='none'", "--set", "data.limit=1000", cwd=tmp_path)  # fmt: skip
     _, out, _ = treino("doctor", "last", cwd=tmp_path)
     assert "Inputs are not normalised" in out
+    # The report shown is the one written during training, in the language asked for.
+    run = next((tmp_path / "runs").iterdir())
+    saved = json.loads((run / "doctor.json").read_text())
+    assert out.startswith(f"Training diagnosis: {len(saved)} finding")
+    _, out_pt, _ = treino("--lang", "pt", "doctor", "last", cwd=tmp_path)
+    assert "Entradas sem normalização" in out_pt
+    _, out, _ = treino("doctor", "last", "--recompute", cwd=tmp_path)
+    assert "Inputs are not normalised" in out
+    (run / "doctor.json").write_text("{not json")
+    code, _, err = treino("doctor", "last", cwd=tmp_path, check=False)
+    assert code == 1 and "doctor.json: not a doctor's report" in err and "--recompute" in err
     _, out, _ = treino("explain", cwd=tmp_path)
     assert "net_h1 = 0.05·0.15 + 0.1·0.2 + 0.35 = 0.3775" in out
     _, out, _ = treino("--help", cwd=tmp_path)

@@ -10,6 +10,7 @@ current batch and leaves the run folder marked ``interrupted``.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 from pathlib import Path
@@ -479,18 +480,37 @@ def compare_optimizers(state, config, optimizers, seeds, target, rates, override
 # ------------------------------------------------------ doctor and friends
 @main.command()
 @click.argument("run")
+@click.option("--recompute", is_flag=True,
+              help="Diagnose the saved history, model and data again instead of showing "
+                   "the report written during training.")
 @click.pass_obj
 @friendly
-def doctor(state, run):
-    """The training doctor's diagnosis of a saved run, in full."""
-    from treino.config import load_dataset
-    from treino.diagnostics import diagnose
+def doctor(state, run, recompute):
+    """The training doctor's diagnosis of a saved run, in full.
+
+    The report written during training (``doctor.json``) is the complete one: the
+    live doctor saw every batch's loss and gradients. ``--recompute`` diagnoses
+    the saved history, model and data again instead (also what happens for a run
+    trained without the doctor).
+    """
+    from treino.diagnostics import Report
     from treino.runs import Run
 
     found = Run.find(run, state.runs_dir)
-    model = found.model()
-    data = load_dataset(found.config())
-    report = diagnose(found.history(), model, data.x_train, data.y_train, lang=state.lang)
+    saved = found.path / "doctor.json"
+    if saved.is_file() and not recompute:
+        try:
+            report = Report.from_dict(json.loads(saved.read_text(encoding="utf-8")))
+        except ValueError as error:  # json.JSONDecodeError is a ValueError
+            raise click.ClickException(f"{saved}: not a doctor's report ({error}); "
+                                       f"use --recompute") from None
+    else:
+        from treino.config import load_dataset
+        from treino.diagnostics import diagnose
+
+        data = load_dataset(found.config())
+        report = diagnose(found.history(), found.model(), data.x_train, data.y_train,
+                          lang=state.lang)
     click.echo(report.text(state.lang))
 
 

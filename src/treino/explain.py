@@ -212,6 +212,10 @@ def backprop_step(weights, x, target, learning_rate: float = 0.5,
                               target, outs, names, layers, gradients), d_out[k]))  # fmt: skip
             steps.append(Step("backward", f"∂{unit}/∂net_{unit}",
                               f"{f_prime_text}, o = {outs[k]:.6g}", slope[k]))  # fmt: skip
+            # δ: the error signal at the neuron's input, reused by every weight below
+            steps.append(Step("backward", f"δ_{unit}",
+                              f"∂E/∂{unit} · ∂{unit}/∂net_{unit} = {d_out[k]:.6g} · {slope[k]:.6g}",
+                              delta[k]))  # fmt: skip
             for i, source in enumerate(names[layer - 1]):
                 steps.append(Step(
                     "backward", f"∂E/∂w({source}→{unit})",

@@ -91,6 +91,15 @@ class Finding:
                 "layer": self.layer, "caused_by": self.caused_by,
                 "evidence": _plain(self.evidence)}  # fmt: skip
 
+    @classmethod
+    def from_dict(cls, record: dict) -> Finding:
+        """The finding :meth:`to_dict` wrote (unknown codes and severities are refused)."""
+        if not isinstance(record, dict) or "code" not in record or "severity" not in record:
+            raise ValueError(f"Finding.from_dict: expected a dict with 'code' and 'severity'; "
+                             f"received {record!r:.200}")  # fmt: skip
+        return cls(record["code"], record["severity"], dict(record.get("evidence") or {}),
+                   record.get("epoch"), record.get("layer"), record.get("caused_by"))
+
 
 class Report:
     """The doctor's findings, the most urgent first, each root cause before its symptoms.
@@ -158,6 +167,19 @@ class Report:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, records, lang: str | None = None) -> Report:
+        """The report :meth:`to_dict` wrote (a run folder's ``doctor.json``), in any language.
+
+        >>> report = Report([Finding("unscaled_inputs", "warning", {"scale": 120.0})])
+        >>> Report.from_dict(json.loads(report.to_json()), lang="en").codes
+        ['unscaled_inputs']
+        """
+        if not isinstance(records, list):
+            raise ValueError(f"Report.from_dict: expected a list of findings; "
+                             f"received {type(records).__name__}")  # fmt: skip
+        return cls([Finding.from_dict(r) for r in records], lang=lang)
 
 
 def _fmt(value) -> str:
