@@ -212,3 +212,22 @@ def test_adaptive_config_round_trip():
 def test_adaptive_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         AdaptivePerLayer(**kwargs)
+
+
+def test_a_layer_frozen_with_lr_0_does_not_hide_the_others_rate():
+    import treino
+    from treino.callbacks import ReduceLROnPlateau
+    from treino.layers import Dense, Input
+    from treino.models import Sequential
+
+    treino.seed(0)
+    x = np.random.default_rng(0).random((64, 4)).astype("float32")
+    y = np.random.default_rng(1).random((64, 1)).astype("float32")
+    model = Sequential([Input((4,)), Dense(8, name="a"), Dense(1, name="b")])
+    opt = PerLayer({"a": SGD(0.0), "*": Adam(1e-3)})
+    model.compile(opt, "mse")
+    history = model.fit(x, y, epochs=3, verbose=0, callbacks=[
+        ReduceLROnPlateau(monitor="loss", patience=0, factor=0.5, min_delta=10)])
+    assert history.history["learning_rate"][0] == pytest.approx(1e-3)
+    rates = [o.learning_rate for o in opt.optimizers.values()]
+    assert rates[0] == 0.0 and rates[1] == pytest.approx(1e-3 * 0.5**2)  # epoch 1 sets the best

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 
 import numpy as np
 
@@ -26,6 +27,10 @@ from treino.optimizers.sgd import SGD
 
 TENFOLD = math.log(10.0)
 """The default ``trend_threshold``: a gradient norm that changed tenfold within a window."""
+
+
+def _is_zero(rate) -> bool:
+    return isinstance(rate, numbers.Real) and rate == 0
 
 
 def _resolve(optimizer):
@@ -86,18 +91,21 @@ class LayerwiseOptimizer:
 
     @property
     def learning_rate(self) -> float:
-        """The first inner optimizer's η; setting it rescales every inner η by the same factor.
+        """The first non-zero inner η; setting it rescales every inner η by the same factor.
 
         So a callback that multiplies "the" learning rate by 0.1 (ReduceLROnPlateau)
-        lowers all layers' rates by 10× and keeps their ratios.
+        lowers all layers' rates by 10× and keeps their ratios. A layer frozen with
+        η = 0 stays at 0 and is skipped when choosing the reference rate (else the
+        reported rate would be 0 and no callback could rescale the others).
         """
-        return next(iter(self.optimizers.values())).learning_rate
+        rates = [o.learning_rate for o in self.optimizers.values()]  # numbers or schedules
+        return next((rate for rate in rates if not _is_zero(rate)), rates[0])
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
         current = self.learning_rate
         if current == 0:
-            raise ValueError(f"{type(self).__name__}: cannot rescale a learning rate of 0")
+            raise ValueError(f"{type(self).__name__}: cannot rescale learning rates that are all 0")
         factor = float(value) / current
         for optimizer in self.optimizers.values():
             optimizer.learning_rate = optimizer.learning_rate * factor
