@@ -60,3 +60,14 @@ def test_notebook_runs(path, tmp_path):
     client.execute()
     elapsed = time.perf_counter() - start
     assert elapsed < NOTEBOOK_TIME_LIMIT_S, f"{path.name} took {elapsed:.0f} s"
+
+
+def test_a_returned_treino_figure_shows_as_an_image_in_a_notebook():
+    # treino.plot builds figures without pyplot; the kernel must still draw them.
+    cell = nbformat.v4.new_code_cell(
+        "from treino.plot import learning_curves\n"
+        "learning_curves({'loss': [1.0, 0.5], 'val_loss': [1.1, 0.6]}, lang='pt')")
+    nb = nbformat.v4.new_notebook(cells=[cell], metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    assert any("image/png" in out.get("data", {}) for out in nb.cells[0].outputs)

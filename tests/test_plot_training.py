@@ -138,7 +138,7 @@ def test_learning_curves_choice_of_metrics_and_edge_cases():
     # Unknown names keep their key as title; the best epoch is the last: no gap to shade.
     logs = {"mae": [3.0, 2.0, 1.0], "loss": [2.0, 1.0, 0.5], "val_loss": [2.5, 1.5, 1.0]}
     figure = learning_curves(logs, lang="en")
-    assert [ax.get_title() for ax in figure.axes] == ["Loss", "mae"]
+    assert [ax.get_title() for ax in figure.axes] == ["Loss", "Mean absolute error (MAE)"]
     assert not [c for c in figure.axes[0].collections if isinstance(c, PolyCollection)]
     # fit(validation_freq=2): the validation values belong to epochs 2 and 4.
     logs = {"loss": [1.0, 0.8, 0.6, 0.5], "val_loss": [0.9, 0.7]}

@@ -46,7 +46,10 @@ _TEXT = {
         "val": "validação",
         "loss": "perda",
         "accuracy": "acurácia",
-        "titles": {"loss": "Perda", "accuracy": "Acurácia"},
+        "titles": {"loss": "Perda", "accuracy": "Acurácia", "mae": "Erro absoluto médio (MAE)",
+                   "mse": "Erro quadrático médio (MSE)", "rmse": "Raiz do EQM (RMSE)",
+                   "precision": "Precisão", "recall": "Revocação", "auc": "AUC",
+                   "learning_rate": "Taxa de aprendizado"},
         "curves": "Curvas de aprendizado",
         "best": "melhor val_loss (época {epoch})",
         "gap": "lacuna treino–validação",
@@ -92,7 +95,10 @@ _TEXT = {
         "val": "validation",
         "loss": "loss",
         "accuracy": "accuracy",
-        "titles": {"loss": "Loss", "accuracy": "Accuracy"},
+        "titles": {"loss": "Loss", "accuracy": "Accuracy", "mae": "Mean absolute error (MAE)",
+                   "mse": "Mean squared error (MSE)", "rmse": "Root mean squared error (RMSE)",
+                   "precision": "Precision", "recall": "Recall", "auc": "AUC",
+                   "learning_rate": "Learning rate"},
         "curves": "Learning curves",
         "best": "best val_loss (epoch {epoch})",
         "gap": "training–validation gap",
@@ -192,7 +198,7 @@ def learning_curves(history, metrics=None, save=None, lang=None):
     for extra in axes[len(names) :]:
         extra.remove()
     for ax, name in zip(axes, names, strict=False):
-        label = text[name] if name in text["titles"] else name
+        label = text.get(name, name) if name in text["titles"] else name
         train = _series(logs.get(name, []))
         val = _series(logs.get(f"val_{name}", []))
         epochs = np.arange(1, len(train) + 1)
