@@ -79,7 +79,7 @@ def _execute(path: Path, scratch: Path) -> tuple[int, float, str]:
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", RUNNER, str(path), str(scratch),
                            str(NOTEBOOK_TIME_LIMIT_S)], capture_output=True, text=True,
-                          env={**os.environ, "MPLBACKEND": "Agg", **ONE_THREAD},
+                          env={**os.environ, **ONE_THREAD},
                           timeout=NOTEBOOK_TIME_LIMIT_S * 3)  # fmt: skip
     return done.returncode, time.perf_counter() - start, re.sub(r"\x1b\[[0-9;]*m", "", done.stderr)
 

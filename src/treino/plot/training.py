@@ -319,7 +319,7 @@ def gradient_flow(history, stat="grad_norm", save=None, lang=None, log=True):
         save: a ``.png`` path to also write the figure to. Defaults to None.
         lang: ``'pt'`` or ``'en'``; None follows the locale.
         log: a log y-axis for the norms and the std (when every value is
-            > 0). Defaults to True.
+            > 0 and they span at least a factor of 10). Defaults to True.
 
     Returns:
         The :class:`~matplotlib.figure.Figure` (two axes).
@@ -347,7 +347,8 @@ def gradient_flow(history, stat="grad_norm", save=None, lang=None, log=True):
                          f"('{stat}/<layer>'); {hint}")  # fmt: skip
     label = text.get(stat, stat)
     finite = np.concatenate([v[np.isfinite(v)] for v in layers.values()])
-    use_log = bool(log) and stat in _LOG_STATS and finite.size > 0 and bool((finite > 0).all())
+    # a log axis only where the values span a decade or more (else ticks read "2×10⁰")
+    use_log = bool(log) and stat in _LOG_STATS and _spans_decades(finite, 1.0)
     colors = colormaps["viridis"](np.linspace(0.0, 0.85, len(layers)))
 
     figure, (left, right) = new_figure(1, 2, size=(12.0, 4.6))
