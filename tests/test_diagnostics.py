@@ -380,3 +380,26 @@ def test_diagnose_training_example(tmp_path, capsys):
     assert found["sem_normalizar"][0] == "unscaled_inputs"
     assert len(list(tmp_path.glob("*.png"))) == 8
     assert "Learning rate too low" in capsys.readouterr().out
+
+
+def test_diagnose_after_training_does_not_blame_the_initial_scale_on_trained_weights():
+    from treino.diagnostics import diagnose
+    from treino.layers import Dense, Input
+    from treino.models import Sequential
+
+    model = Sequential([Input((4,)), Dense(3), Dense(3), Dense(2)])
+    for layer in model.layers:
+        layer.kernel.data *= 100.0  # what a divergence leaves behind
+    assert "bad_init_scale" not in diagnose({"loss": [1.0, 0.9]}, model, lang="en").codes
+    assert "bad_init_scale" in diagnose({"loss": []}, model, lang="en").codes  # untrained
+    for layer in model.layers:
+        layer.kernel.data[...] = 0.5  # symmetry survives training: still reported
+    assert "symmetric_init" in diagnose({"loss": [1.0, 0.9]}, model, lang="en").codes
+
+
+def test_a_measure_the_run_did_not_record_reads_as_a_dash():
+    from treino.diagnostics import Finding
+
+    finding = Finding("no_progress", "critical", {"change": 0.001, "epochs": 3, "grad_norm": None})
+    text = finding.describe_evidence("en")
+    assert "None" not in text and text.endswith("= —")

@@ -124,8 +124,12 @@ class DataStats:
         return found
 
 
-def initialization_findings(model) -> list[Finding]:
+def initialization_findings(model, scale: bool = True) -> list[Finding]:
     """``symmetric_init`` and ``bad_init_scale`` from the kernels of ``model`` as they are now.
+
+    ``scale=False`` checks symmetry only: after training, a kernel's scale says
+    what training made of it (a divergence inflates it), not how it started;
+    symmetry, though, survives training, so it is still evidence.
 
     A kernel is symmetric when all its output units (the columns of the
     reshaped ``(fan_in, units)`` matrix) hold the same weights — all zeros, or
@@ -154,7 +158,7 @@ def initialization_findings(model) -> list[Finding]:
         reference = math.sqrt(1.0 / fan_in)
         std = float(matrix.std())
         factor = std / reference
-        if factor > INIT_TOO_LARGE or (factor < INIT_TOO_SMALL and len(kernels) >= 3):
+        if scale and (factor > INIT_TOO_LARGE or (factor < INIT_TOO_SMALL and len(kernels) >= 3)):
             found.append(Finding("bad_init_scale", "warning", {
                 "std": std, "reference": reference, "factor": factor, "fan_in": fan_in,
             }, layer=name))  # fmt: skip

@@ -92,8 +92,10 @@ def diagnose(history, model=None, x=None, y=None, lang: str | None = None) -> Re
         history: the History ``fit`` returned (or its ``.history`` dict). Its
             per-layer rules need the keys a :class:`~treino.callbacks.GradientMonitor`
             adds (pass one to ``fit``, or train with :class:`TrainingDoctor`).
-        model: the trained model: adds the initialisation checks (a symmetric
-            kernel stays symmetric), each layer's activation and the learning rate.
+        model: the trained model: adds the symmetric-initialisation check (a
+            symmetric kernel stays symmetric; the scale check needs the weights
+            as initialised, so it runs only when the history is empty), each
+            layer's activation and the learning rate.
         x, y: the training data: adds the input-scale and class-balance checks,
             and the constant-guess baseline the underfitting rule needs.
         lang: ``'pt'`` or ``'en'`` for the report's text (None: the locale).
@@ -120,7 +122,8 @@ def diagnose(history, model=None, x=None, y=None, lang: str | None = None) -> Re
                         None if y_array is None else y_array[start:start + 4096])  # fmt: skip
         findings += data.findings()
     if model is not None and model.built:
-        findings += initialization_findings(model)
+        trained = any(len(v) for k, v in records.items() if k == "loss")
+        findings += initialization_findings(model, scale=not trained)
     findings += run_rules(_telemetry(dict(records), model, data=data))
     return Report(link_causes(_unique(findings)), lang=lang)
 

@@ -183,6 +183,8 @@ class Report:
 
 
 def _fmt(value) -> str:
+    if value is None:  # a measure the run did not record (e.g. no GradientMonitor)
+        return "—"
     if isinstance(value, float):
         if not math.isfinite(value):
             return str(value)

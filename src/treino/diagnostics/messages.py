@@ -67,8 +67,8 @@ MESSAGES = {
         },
         "unscaled_inputs": {
             "title": "Entradas sem normalização",
-            "evidence": "escala típica das entradas = {scale} (máx |x| = {max_abs}; maior/menor "
-                        "escala entre as variáveis = {spread})",
+            "evidence": "escala típica (mediana) das entradas = {scale} (máx |x| = {max_abs}; "
+                        "maior escala de uma variável / escala típica = {spread})",
             "why": "entradas grandes (p. ex. pixels 0–255) ou em escalas muito diferentes "
                    "tornam a superfície de erro alongada (mal condicionada): o gradiente "
                    "descendente oscila nas direções íngremes e anda devagar nas planas, e as "
@@ -200,8 +200,8 @@ MESSAGES = {
         },
         "unscaled_inputs": {
             "title": "Inputs are not normalised",
-            "evidence": "typical input scale = {scale} (max |x| = {max_abs}; largest/smallest "
-                        "feature scale = {spread})",
+            "evidence": "typical (median) input scale = {scale} (max |x| = {max_abs}; largest "
+                        "feature scale / typical scale = {spread})",
             "why": "large inputs (e.g. 0–255 pixels) or features on very different scales make "
                    "the error surface elongated (ill-conditioned): gradient descent zig-zags "
                    "along the steep directions, crawls along the flat ones, and activations "
