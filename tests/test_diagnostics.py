@@ -403,3 +403,12 @@ def test_a_measure_the_run_did_not_record_reads_as_a_dash():
     finding = Finding("no_progress", "critical", {"change": 0.001, "epochs": 3, "grad_norm": None})
     text = finding.describe_evidence("en")
     assert "None" not in text and text.endswith("= —")
+
+
+def test_overfitting_after_a_divergence_is_a_symptom_not_a_root_cause():
+    from treino.diagnostics import Finding
+    from treino.diagnostics.rules import link_causes
+
+    findings = link_causes([Finding("divergence", "critical", {}),
+                            Finding("overfitting", "warning", {})])
+    assert findings[1].caused_by == "divergence"

@@ -88,8 +88,10 @@ MESSAGES = {
         "no_progress": {
             "title": "O treino não progride desde o início",
             "evidence": "a perda mudou {change} em {epochs} época(s); maior ‖∂L/∂W‖ = {grad_norm}",
-            "why": "a perda não diminui e os gradientes são praticamente nulos: a rede está "
-                   "'morta' — nenhum sinal de erro chega aos pesos.",
+            "why": "a perda não diminui: ou os gradientes são praticamente nulos (a rede está "
+                   "'morta' — nenhum sinal de erro chega aos pesos), ou os pesos se movem sem "
+                   "que o erro caia (rótulos sem relação com as entradas, uma perda que não "
+                   "combina com a saída).",
             "fix": "verifique a inicialização (aleatória, He/Glorot), as ativações (ReLUs "
                    "mortas, sigmoides saturadas), se a perda combina com a saída e se os "
                    "rótulos estão corretos.",
@@ -222,8 +224,10 @@ MESSAGES = {
             "title": "No progress since the start",
             "evidence": "the loss changed by {change} in {epochs} epoch(s); largest "
                         "‖∂L/∂W‖ = {grad_norm}",
-            "why": "the loss does not go down and the gradients are practically zero: the "
-                   "network is 'dead' — no error signal reaches the weights.",
+            "why": "the loss does not go down: either the gradients are practically zero (the "
+                   "network is 'dead' — no error signal reaches the weights), or the weights "
+                   "move without the error falling (labels unrelated to the inputs, a loss "
+                   "that does not match the output).",
             "fix": "check the initialisation (random, He/Glorot), the activations (dead ReLUs, "
                    "saturated sigmoids), that the loss matches the output, and the labels.",
         },

@@ -64,6 +64,7 @@ CAUSES = {
     "no_progress": ("symmetric_init", "dead_relu", "vanishing_gradients", "saturation",
                     "bad_init_scale"),
     "oscillation": ("divergence", "unscaled_inputs"),
+    "overfitting": ("divergence",),  # a diverged run's loss gap says nothing of overfitting
     "underfitting": ("learning_rate_too_low", "no_progress", "symmetric_init", "divergence",
                      "vanishing_gradients", "dead_relu", "saturation", "oscillation",
                      "bad_init_scale", "unscaled_inputs"),

@@ -347,8 +347,11 @@ def gradient_flow(history, stat="grad_norm", save=None, lang=None, log=True):
                          f"('{stat}/<layer>'); {hint}")  # fmt: skip
     label = text.get(stat, stat)
     finite = np.concatenate([v[np.isfinite(v)] for v in layers.values()])
-    # a log axis only where the values span a decade or more (else ticks read "2×10⁰")
-    use_log = bool(log) and stat in _LOG_STATS and _spans_decades(finite, 1.0)
+    # a log axis where the values span a decade or more (else ticks read "2×10⁰"), and
+    # always for update_ratio, read against its healthy order of magnitude, 10⁻³
+    positive = finite.size > 0 and bool((finite > 0).all())
+    use_log = bool(log) and stat in _LOG_STATS and (
+        _spans_decades(finite, 1.0) or (stat == "update_ratio" and positive))
     colors = colormaps["viridis"](np.linspace(0.0, 0.85, len(layers)))
 
     figure, (left, right) = new_figure(1, 2, size=(12.0, 4.6))
