@@ -251,3 +251,13 @@ def test_compare_optimizers_3_optimizers_2_seeds_on_a_toy_set(tmp_path):
     rows = (sweep / "results.csv").read_text().splitlines()
     assert len(rows) == 1 + 3 * 2
     assert (sweep / "curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_tensorboard_files_go_to_the_run_folder(tmp_path):
+    pytest.importorskip("tensorboardX")
+    treino("train", "-q", "--set", "fit.epochs=1", "--set", "data.limit=200",
+           "--set", "callbacks.tensorboard=true", "--set", "callbacks.doctor=false",
+           cwd=tmp_path)  # fmt: skip
+    (run,) = runs_in(tmp_path)
+    assert any((run / "tensorboard").iterdir())
+    assert not (tmp_path / "tensorboard").exists()

@@ -132,3 +132,29 @@ def test_npz_and_csv_datasets_and_scaling_new_inputs(tmp_path):
                                          "x_key": "features"}})  # fmt: skip
     with pytest.raises(ConfigError, match="has no array 'features'"):
         load_dataset(wrong_key)
+
+
+def test_the_scaler_learns_from_the_training_samples_only():
+    config = load_config(None, ["data.dataset='moons'", "data.n_samples=200",
+                                "data.scaling='standard'", "data.validation_split=0.25"])
+    data = load_dataset(config)
+    assert data.scaler.n_samples_seen_ == len(data.x_train)
+    np.testing.assert_allclose(data.x_train.mean(axis=0), 0.0, atol=1e-5)
+    assert abs(float(data.x_val.mean())) > 1e-4  # validation keeps its own offset
+
+
+def test_mnist_has_no_embedded_sample():
+    config = load_config(None, ["data.dataset='mnist'"])
+    with pytest.raises(ConfigError, match=r"data.sample.*fashion_mnist has one"):
+        load_dataset(config)
+
+
+def test_a_run_names_its_layers_from_dense_whatever_was_built_before():
+    from treino.layers import Dense
+
+    Dense(3)
+    Dense(3)  # names taken in this process: dense_k, dense_k+1
+    config = load_config(None, ["fit.epochs=1", "data.limit=64", "callbacks.doctor=false",
+                                "data.validation_split=0"])
+    result = train(config, verbose=0)
+    assert [layer.name for layer in result.model.layers][0] == "dense"

@@ -137,3 +137,21 @@ def set_num_threads(n: int) -> None:
 
     threadpool_limits(limits=n, user_api="blas")
     _num_threads = n
+
+
+def clear_session() -> None:
+    """Forget the layer names handed out so far, as ``keras.backend.clear_session()``.
+
+    Layers are named ``dense``, ``dense_1``, ``dense_2`` … in creation order
+    across the whole process; after this the next ``Dense`` is ``dense`` again.
+    A run builds its model after clearing, so its layer names (in the summary,
+    the doctor's report, the saved model) do not depend on what was built before.
+
+    >>> from treino.layers import Dense
+    >>> clear_session(); _ = Dense(1); clear_session()
+    >>> Dense(1).name
+    'dense'
+    """
+    from treino.layers import base  # the layers import this module: import on use
+
+    base._name_counts.clear()

@@ -131,7 +131,7 @@ def _train_run(state, resolved, given, overrides, verbose):
                                      epochs=resolved["fit"]["epochs"]))  # fmt: skip
     try:
         result = train_config(resolved, callbacks=[CSVLogger(run.path / "metrics.csv")],
-                              verbose=verbose, data=data)  # fmt: skip
+                              verbose=verbose, data=data, run_dir=run.path)  # fmt: skip
     except KeyboardInterrupt:  # a second Ctrl-C: stop now, say so in the run folder
         run.update(status="interrupted")
         click.echo(f"\n{text['interrupted']} {run.path}", err=True)

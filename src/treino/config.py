@@ -9,7 +9,7 @@ none at all) is the course's MLP on the embedded Fashion-MNIST sample::
     [data]
     dataset = "fashion_mnist"   # fashion_mnist, mnist, xor, moons, circles, spirals, blobs,
                                 # sine, linear, csv, npz
-    sample = true               # the embedded sample (fashion_mnist / mnist): no download
+    sample = true               # the embedded sample (fashion_mnist only): no download
     scaling = "divide_255"      # none, divide_255, standard, minmax
     flatten = true              # images → vectors of 784 for an MLP
     validation_split = 0.2      # the last 20% of the training set
@@ -344,9 +344,14 @@ def load_dataset(config: dict) -> Data:
     data = config["data"]
     name = data["dataset"]
     files: dict = {}
+    if name == "mnist" and data["sample"]:
+        raise ConfigError("data.sample", "mnist has no embedded sample (fashion_mnist has one); "
+                                         "set data.sample=false to read the MNIST files "
+                                         "(local, cached or downloaded)")  # fmt: skip
     if name in ("fashion_mnist", "mnist"):
         module = getattr(datasets, name)
-        (x, y), (x_test, y_test) = module.load_data(sample=data["sample"])
+        (x, y), (x_test, y_test) = (module.load_data(sample=True) if data["sample"]
+                                    else module.load_data())  # fmt: skip
         source = f"{name}{' (sample)' if data['sample'] else ''}"
     else:
         if name == "csv":
@@ -365,13 +370,15 @@ def load_dataset(config: dict) -> Data:
             x, y, test=data["test_split"], stratify=stratify, seed=config["seed"])
     if data["limit"]:
         x, y = x[: data["limit"]], y[: data["limit"]]
-    x, x_test, scaler = _scale(data["scaling"], x, x_test)
-    if data["flatten"] and x.ndim > 2:
-        x, x_test = x.reshape(len(x), -1), x_test.reshape(len(x_test), -1)
     x_val = y_val = None
     if data["validation_split"]:
         cut = len(x) - int(round(len(x) * data["validation_split"]))
         x, x_val, y, y_val = x[:cut], x[cut:], y[:cut], y[cut:]
+    # the scaler learns from the training samples only: validation and test stay unseen
+    scaler, (x, x_val, x_test) = _scale(data["scaling"], x, x_val, x_test)
+    if data["flatten"] and x.ndim > 2:
+        x, x_val, x_test = (None if a is None else a.reshape(len(a), -1)
+                            for a in (x, x_val, x_test))  # fmt: skip
     return Data(x, y, x_val, y_val, x_test, y_test, source=source, files=files, scaler=scaler)
 
 
@@ -395,22 +402,25 @@ def _load_npz(data: dict):
     return arrays[data["x_key"]], arrays[data["y_key"]]
 
 
-def _scale(scaling: str, x, x_test):
+def _scale(scaling: str, x, *others):
+    """(scaler or None, [x, *others] scaled): the scaler is fitted on ``x`` alone.
+
+    ``others`` (validation, test) are transformed with ``x``'s statistics;
+    None entries stay None.
+    """
     from treino import preprocessing
 
-    x = np.asarray(x, dtype="float32")
-    x_test = np.asarray(x_test, dtype="float32")
+    arrays = [None if a is None else np.asarray(a, dtype="float32") for a in (x, *others)]
     if scaling == "divide_255":
-        return x / 255.0, x_test / 255.0, None
+        return None, [None if a is None else a / 255.0 for a in arrays]
     if scaling in ("standard", "minmax"):
-        shape, test_shape = x.shape, x_test.shape
         scaler = (preprocessing.StandardScaler() if scaling == "standard"
                   else preprocessing.MinMaxScaler())  # fmt: skip
-        flat = scaler.fit_transform(x.reshape(len(x), -1))
-        flat_test = scaler.transform(x_test.reshape(len(x_test), -1))
-        return (flat.reshape(shape).astype("float32"),
-                flat_test.reshape(test_shape).astype("float32"), scaler)  # fmt: skip
-    return x, x_test, None
+        scaler.fit(arrays[0].reshape(len(arrays[0]), -1))
+        return scaler, [None if a is None else
+                        scaler.transform(a.reshape(len(a), -1)).reshape(a.shape).astype("float32")
+                        for a in arrays]  # fmt: skip
+    return None, arrays
 
 
 def scale_inputs(config: dict, x, scaler=None) -> np.ndarray:
@@ -542,7 +552,8 @@ def batch_size_of(config: dict, samples: int):
     return None if mode == "batch" else 1 if mode == "sgd" else config["fit"]["batch_size"]
 
 
-def train(config: dict, callbacks=(), verbose=2, data: Data | None = None) -> TrainResult:
+def train(config: dict, callbacks=(), verbose=2, data: Data | None = None,
+          run_dir=None) -> TrainResult:
     """Train the config's model from its seed and evaluate it on the test set.
 
     Args:
@@ -550,14 +561,16 @@ def train(config: dict, callbacks=(), verbose=2, data: Data | None = None) -> Tr
         callbacks: more callbacks (e.g. a tuner's pruning hook), run before the config's.
         verbose: ``fit``'s verbosity (0 silent, 1 progress bar, 2 a line per epoch).
         data: the loaded data, to reuse it across runs of one sweep.
+        run_dir: the run folder, where callbacks that write files (TensorBoard) write.
     """
     import treino
     from treino.diagnostics import TrainingDoctor
 
     treino.seed(config["seed"])
     data = data if data is not None else load_dataset(config)
+    treino.backend.clear_session()  # layer names dense, dense_1 … whatever was built before
     model = build_model(config, data.x_train.shape[1:])
-    extra = list(callbacks) + build_callbacks(config)
+    extra = list(callbacks) + build_callbacks(config, run_dir)
     doctor = None
     if config["callbacks"]["doctor"]:
         doctor = TrainingDoctor(verbose=0)

@@ -32,13 +32,15 @@ from treino import (
     preprocessing,
     regularizers,
 )
-from treino.backend import seed
+from treino.backend import clear_session, seed
 from treino.layers import Input
 from treino.models import Model, Sequential
 
 #: ``keras.utils``: ``set_random_seed(n)`` is :func:`treino.seed` (one generator for
-#: initialisation, dropout and shuffling); ``to_categorical`` is treino.preprocessing's.
-utils = SimpleNamespace(set_random_seed=seed, to_categorical=preprocessing.to_categorical)
+#: initialisation, dropout and shuffling); ``to_categorical`` is treino.preprocessing's;
+#: ``clear_session`` restarts the layer names (:func:`treino.backend.clear_session`).
+utils = SimpleNamespace(set_random_seed=seed, to_categorical=preprocessing.to_categorical,
+                        clear_session=clear_session)
 
 __all__ = [
     "Input",

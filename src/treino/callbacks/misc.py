@@ -10,8 +10,9 @@ from treino.callbacks.base import HOOKS, Callback, print_msg
 class TerminateOnNaN(Callback):
     """Stop training as soon as a batch's loss is NaN or infinite.
 
-    The update of that batch has been made; training stops before the next
-    one, and ``fit`` returns the History so far.
+    ``fit`` makes no update from a NaN or infinite loss (the weights stay as
+    the last finite batch left them); training stops before the next batch,
+    and ``fit`` returns the History so far.
 
     Example:
         >>> class Modelo:

@@ -13,8 +13,8 @@ metrics, runs validation and calls the callbacks. The batch size picks the
 form of gradient descent: ``batch_size=None`` is *batch* gradient descent (one
 update per epoch, on the whole set), ``batch_size=1`` is *stochastic* (one
 update per sample) and the default 32 is *mini-batch* (⌈N/32⌉ updates).
-Everything in treino that trains — the CLI, the tuner, distributed training,
-the notebooks — goes through this loop.
+Everything in treino that trains — the CLI, the tuner, the optimizer
+comparison, the notebooks — goes through this loop.
 """
 
 from __future__ import annotations
