@@ -12,8 +12,17 @@
    destroyed; BatchNormalization stays frozen (in inference mode), since the
    statistics of a batch of a few images would be noise (as Keras advises).
 5. Compare with the same network trained from scratch on the same few images.
+   That network makes only ~100 updates, so its BatchNormalization uses
+   momentum 0.9: with Keras's default 0.99 its moving statistics would still
+   be mostly their initial values (0 and 1) at the end, and it would be judged
+   on wrong inference statistics, not on what it learned.
 
-Run: python examples/transfer_learning.py [--per-class 20] [--sample]
+What we measured on the sample (3 labelled images per class): fine-tuned
+0.73, body frozen 0.65, from scratch 0.58. The pre-trained features pay off
+when labels are few; with 10 or more per class a network this small trained
+from scratch catches up on Fashion-MNIST (0.76 vs 0.84 at 10 per class).
+
+Run: python examples/transfer_learning.py [--per-class 3] [--sample]
 (``--sample`` uses the small Fashion-MNIST sample shipped with treino instead
 of the full set.)
 """
@@ -34,14 +43,14 @@ OLD, NEW = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 BODY = ("conv_1", "bn_1", "conv_2", "bn_2", "features")
 
 
-def cnn(n_classes: int) -> models.Model:
+def cnn(n_classes: int, bn_momentum: float = 0.99) -> models.Model:
     """Conv–BN–pool twice, a 64-unit feature layer, and a softmax head."""
     entrada = layers.Input((28, 28, 1))
     x = layers.Conv2D(16, 3, padding="same", activation="relu", name="conv_1")(entrada)
-    x = layers.BatchNormalization(name="bn_1")(x)
+    x = layers.BatchNormalization(momentum=bn_momentum, name="bn_1")(x)
     x = layers.MaxPooling2D(2)(x)
     x = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv_2")(x)
-    x = layers.BatchNormalization(name="bn_2")(x)
+    x = layers.BatchNormalization(momentum=bn_momentum, name="bn_2")(x)
     x = layers.MaxPooling2D(2)(x)
     x = layers.Flatten()(x)
     x = layers.Dense(64, activation="relu", name="features")(x)
@@ -65,7 +74,7 @@ def compile_(model, optimizer) -> None:
                   metrics=["accuracy"])  # fmt: skip
 
 
-def main(per_class: int = 20, sample: bool = False, pretrain_epochs: int = 2,
+def main(per_class: int = 3, sample: bool = False, pretrain_epochs: int = 2,
          head_epochs: int = 30, finetune_epochs: int = 20, verbose: int = 1) -> dict:  # fmt: skip
     treino.seed(0)
     (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data(sample=sample)
@@ -109,7 +118,7 @@ def main(per_class: int = 20, sample: bool = False, pretrain_epochs: int = 2,
     _, fine_tuned = model.evaluate(x_new_test, y_new_test, verbose=0)
 
     say("5. a mesma rede, do zero, com as mesmas poucas imagens")
-    scratch = cnn(len(NEW))
+    scratch = cnn(len(NEW), bn_momentum=0.9)  # ~100 updates: faster moving averages
     compile_(scratch, optimizers.Adam(1e-3))
     scratch.fit(x_few, y_few, epochs=head_epochs + finetune_epochs, batch_size=16, verbose=0)
     _, from_scratch = scratch.evaluate(x_new_test, y_new_test, verbose=0)
@@ -125,7 +134,7 @@ def main(per_class: int = 20, sample: bool = False, pretrain_epochs: int = 2,
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-class", type=int, default=20)
+    parser.add_argument("--per-class", type=int, default=3)
     parser.add_argument("--sample", action="store_true", help="the sample shipped with treino")
     args = parser.parse_args()
     main(args.per_class, args.sample)

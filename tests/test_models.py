@@ -442,3 +442,52 @@ def test_readme_training_snippet_runs(tmp_path, monkeypatch):
     x = namespace["x_test"][:50]
     np.testing.assert_array_equal(namespace["copia"].predict(x, verbose=0),
                                   namespace["modelo"].predict(x, verbose=0))  # fmt: skip
+
+
+# ------------------------------------------------------- Model.from_config
+def test_model_from_config_of_a_functional_config_builds_a_functional_model():
+    from treino.layers import Dense, Input
+    from treino.models import Model
+
+    x = Input((2,))
+    m = Model(x, Dense(1)(x))
+    clone = Model.from_config(m.get_config())
+    assert isinstance(clone, models.Functional) and clone is not m
+    clone.set_weights(m.get_weights())
+    data = np.random.default_rng(0).random((5, 2)).astype("float32")
+    np.testing.assert_array_equal(clone.predict(data, verbose=0), m.predict(data, verbose=0))
+
+
+def test_model_from_config_rebuilds_two_inputs_two_outputs_and_a_skip():
+    a, b = layers.Input((3,), name="a"), layers.Input((3,), name="b")
+    h = layers.Dense(3, activation="relu", name="h")(layers.Add(name="add")([a, b]))
+    out1 = layers.Dense(2, name="out1")(layers.Add(name="skip")([a, h]))
+    out2 = layers.Dense(1, name="out2")(h)
+    m = models.Model([a, b], [out1, out2], name="net")
+    clone = models.Model.from_config(m.get_config())
+    assert clone.name == "net" and [layer.name for layer in clone.layers] == [
+        layer.name for layer in m.layers]  # fmt: skip
+    clone.set_weights(m.get_weights())
+    rng = np.random.default_rng(1)
+    data = [rng.random((4, 3)).astype("float32"), rng.random((4, 3)).astype("float32")]
+    for x, y in zip(clone.predict(data, verbose=0), m.predict(data, verbose=0), strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_model_from_config_of_a_subclassed_model_still_calls_its_constructor():
+    class Net(models.Model):
+        def __init__(self, units=2, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.out = layers.Dense(units)
+
+        def call(self, x):
+            return self.out(x)
+
+        def get_config(self):
+            return {"units": self.units, "name": self.name}
+
+    clone = Net.from_config(Net(units=3, name="net").get_config())
+    assert type(clone) is Net and clone.units == 3 and clone.name == "net"
+    bare = models.Model.from_config({"name": "bare"})
+    assert type(bare) is models.Model and bare.name == "bare"

@@ -231,3 +231,166 @@ def test_a_layer_frozen_with_lr_0_does_not_hide_the_others_rate():
     assert history.history["learning_rate"][0] == pytest.approx(1e-3)
     rates = [o.learning_rate for o in opt.optimizers.values()]
     assert rates[0] == 0.0 and rates[1] == pytest.approx(1e-3 * 0.5**2)  # epoch 1 sets the best
+
+
+# ------------------------------------------------- AdaptivePerLayer: saved state
+def _switched_optimizer():
+    """The state of the bug report: 'dense' switched to steady, 'head' still adaptive."""
+    w = Variable(np.zeros(100), name="kernel", path="dense/kernel")
+    v = Variable(np.zeros(10), name="kernel", path="head/kernel")
+    opt = AdaptivePerLayer(window=20, patience=1)
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        opt.apply_gradients([(rng.normal(size=100), w), (np.ones(10), v)])
+    return opt, [w, v]
+
+
+def test_adaptive_state_keeps_the_assignment(tmp_path):
+    opt, variables = _switched_optimizer()
+    assert opt.assignment == {"dense": "steady", "head": "adaptive"}
+    opt.save_state(tmp_path / "s.npz")
+    loaded = AdaptivePerLayer(window=20, patience=1)
+    loaded.load_state(tmp_path / "s.npz", variables=variables)
+    assert loaded.assignment == opt.assignment
+    assert loaded.decisions == opt.decisions and loaded.iterations == 20
+    assert list(loaded.optimizers["steady"].state) == [variables[0]]
+    assert list(loaded.optimizers["adaptive"].state) == [variables[1]]
+
+
+def test_adaptive_resumes_exactly_mid_window_after_switches_in_any_order(tmp_path):
+    """'b' switches first, so the steady optimizer holds [b, a]: loading must not swap them."""
+
+    def grads(t, rng):
+        noise_a = rng.normal(size=(3, 2))
+        clear_a = 1.0 + 0.01 * rng.normal(size=(3, 2))
+        return [noise_a if t >= 20 else clear_a, rng.normal(size=(3, 2))]
+
+    def run(opt, variables, rng, steps, start):
+        for t in range(start, start + steps):
+            opt.apply_gradients(list(zip(grads(t, rng), variables, strict=True)))
+
+    def make():
+        return AdaptivePerLayer(window=20, patience=1)
+
+    rng = np.random.default_rng(3)
+    ref_vars = [_var("a/kernel", np.zeros((3, 2))), _var("b/kernel", np.zeros((3, 2)))]
+    ref = make()
+    run(ref, ref_vars, rng, 45, 0)  # b switches at step 20, a at step 40; 5 into a window
+    assert [(d["layer"], d["step"]) for d in ref.switches] == [("b", 20), ("a", 40)]
+    assert [v.path for v in ref.optimizers["steady"]._variables] == ["b/kernel", "a/kernel"]
+    ref.save_state(tmp_path / "s.npz")
+    new_vars = [_var(v.path, v.numpy().copy()) for v in ref_vars]
+    resumed = make()
+    resumed.load_state(tmp_path / "s.npz", new_vars)
+    assert resumed._streak == ref._streak
+    run(ref, ref_vars, np.random.default_rng(4), 40, 45)
+    run(resumed, new_vars, np.random.default_rng(4), 40, 45)
+    assert resumed.decisions == ref.decisions and resumed.assignment == ref.assignment
+    for x, y in zip(ref_vars, new_vars, strict=True):
+        np.testing.assert_array_equal(x.data, y.data)
+
+
+def test_adaptive_model_save_load_continues_identically(tmp_path):
+    import treino
+    from treino.layers import Dense, Input
+    from treino.models import Sequential, load_model
+
+    treino.seed(0)
+    rng = np.random.default_rng(0)
+    batches = [(rng.random((16, 4)).astype("float32"), rng.random((16, 1)).astype("float32"))
+               for _ in range(12)]  # fmt: skip
+    model = Sequential([Input((4,)), Dense(8, activation="relu", name="hidden"),
+                        Dense(1, name="out")])  # fmt: skip
+    # thresholds under which every evaluation recommends "steady": a switch at step 3
+    opt = AdaptivePerLayer(window=3, patience=1, noise_threshold=0.0, sign_threshold=1.0)
+    model.compile(opt, "mse")
+    for x, y in batches[:4]:
+        model.train_on_batch(x, y)
+    assert opt.switches and opt.assignment == {"hidden": "steady", "out": "steady"}
+    model.save(tmp_path / "m.treino")
+    loaded = load_model(tmp_path / "m.treino")
+    assert loaded.optimizer.assignment == opt.assignment
+    assert loaded.optimizer.decisions == opt.decisions
+    for x, y in batches[4:]:
+        model.train_on_batch(x, y)
+        loaded.train_on_batch(x, y)
+    assert loaded.optimizer.decisions == opt.decisions
+    for a, b in zip(model.get_weights(), loaded.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _with_layers(arrays, **changes):
+    layers = json.loads(str(arrays["layers"]))
+    layers.update(changes)
+    return {**arrays, "layers": np.array(json.dumps(layers))}
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "match"),
+    [
+        (lambda a: _with_layers(a, assignment={"dense": "rmsprop", "head": "adaptive"}),
+         r"saved assignment should map layer names to one of \['adaptive', 'steady'\]"),
+        (lambda a: _with_layers(a, assignment=["steady"]), "saved assignment should map"),
+        (lambda a: _with_layers(a, assignment={"body": "steady", "head": "adaptive"}),
+         r"no choice for \['dense'\]"),
+        (lambda a: {**a, "layers": np.array("{not json")}, "'layers' is not valid JSON"),
+        (lambda a: _with_layers(a, windows=[{"layer": "dense"}]), "saved window 0 should be"),
+        (lambda a: _with_layers(a, streak={"dense": -1}), "streaks should map"),
+        (lambda a: {k: v for k, v in a.items() if k != "window/0/grad/0"}, "lacks its sums"),
+    ],
+)  # fmt: skip
+def test_adaptive_corrupt_or_mismatched_state_is_a_clear_error(corrupt, match):
+    opt, variables = _switched_optimizer()
+    opt.apply_gradients([(np.ones(100), variables[0]), (np.ones(10), variables[1])])
+    arrays = opt.state_arrays()
+    assert "window/0/grad/0" in arrays  # one gradient into the next window
+    target = AdaptivePerLayer(window=20, patience=1)
+    target.apply_gradients([(np.ones(100), variables[0]), (np.ones(10), variables[1])])
+    before = (dict(target.assignment), target.iterations,
+              dict(target.optimizers["adaptive"].state))  # fmt: skip
+    with pytest.raises(ValueError, match=match):
+        target.load_state_arrays(corrupt(arrays), variables)
+    assert before == (target.assignment, target.iterations,
+                      target.optimizers["adaptive"].state)  # nothing changed  # fmt: skip
+
+
+def test_adaptive_state_refuses_a_shorter_window_and_another_class():
+    opt, variables = _switched_optimizer()
+    for _ in range(7):
+        opt.apply_gradients([(np.ones(100), variables[0]), (np.ones(10), variables[1])])
+    with pytest.raises(ValueError, match="holds 7 gradients; with window=5 it can hold 1 to 4"):
+        AdaptivePerLayer(window=5).load_state_arrays(opt.state_arrays(), variables)
+    per_layer = PerLayer({"*": SGD(0.1)})
+    with pytest.raises(ValueError, match="holds the state of a AdaptivePerLayer, not of a Per"):
+        per_layer.load_state_arrays(opt.state_arrays(), variables)
+
+
+def test_adaptive_state_without_the_choice_loads_every_layer_on_start():
+    """A state written before the choice was saved (no switch yet) still loads."""
+    w = _var("dense/kernel")
+    opt = AdaptivePerLayer(window=20)
+    _feed(opt, [w], lambda t, v: np.ones(2), 3)
+    arrays = {k: a for k, a in opt.state_arrays().items()
+              if k != "layers" and not k.startswith("window/")}  # fmt: skip
+    loaded = AdaptivePerLayer(window=20)
+    loaded.load_state_arrays(arrays, [w])
+    assert loaded.assignment == {"dense": "adaptive"} and loaded.iterations == 3
+    assert int(loaded.optimizers["adaptive"].state[w]["step"]) == 3
+
+
+def test_per_layer_state_loads_in_the_saved_order_and_without_variables(tmp_path):
+    a, b = _var("a/kernel", (1.0, 2.0)), _var("b/kernel", (3.0, 4.0))
+    opt = PerLayer({"*": SGD(0.1, momentum=0.9)})
+    opt.apply_gradients([(np.ones(2), b)])  # b first: the inner state holds [b, a]
+    opt.apply_gradients([(np.ones(2), a), (2 * np.ones(2), b)])
+    opt.save_state(tmp_path / "s.npz")
+    loaded = PerLayer({"*": SGD(0.1, momentum=0.9)})
+    loaded.load_state(tmp_path / "s.npz", [a, b])
+    inner, ref = loaded.optimizers["0"], opt.optimizers["0"]
+    for v in (a, b):
+        np.testing.assert_array_equal(inner.state[v]["velocity"], ref.state[v]["velocity"])
+    built = PerLayer({"*": SGD(0.1, momentum=0.9)})
+    built.build([a, b])
+    built.load_state(tmp_path / "s.npz")
+    np.testing.assert_array_equal(built.optimizers["0"].state[b]["velocity"],
+                                  ref.state[b]["velocity"])  # fmt: skip

@@ -104,7 +104,9 @@ def test_fine_tuning_with_a_lower_learning_rate_for_the_body():
 
 def test_transfer_example_beats_training_from_scratch():
     example = load_example("transfer_learning")
-    result = example.main(per_class=10, sample=True, pretrain_epochs=1, head_epochs=15,
+    # a fair baseline (its BatchNormalization's moving statistics settle in ~100 updates)
+    # and few labels: 3 images per class, where pre-trained features pay off
+    result = example.main(per_class=3, sample=True, pretrain_epochs=1, head_epochs=15,
                           finetune_epochs=10, verbose=0)  # fmt: skip
     assert result["fine_tuned"] > result["from_scratch"] + 0.05, result
     assert result["head_only"] > result["from_scratch"], result

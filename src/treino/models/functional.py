@@ -202,30 +202,49 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None):
-        from treino.models.saving import deserialize_layer
+        """Rebuild the graph of :meth:`get_config`: the layers, then each call in order."""
+        return functional_from_config(cls, config, custom_objects)
 
-        by_name = {}
-        for entry in config["layers"]:
-            layer = deserialize_layer(entry, custom_objects)
-            by_name[layer.name] = layer
-        made: dict[tuple, object] = {}
-        for ref in config["inputs"]:
-            made[(ref[0], 0, 0)] = by_name[ref[0]].output
-        calls: dict[str, int] = {}
-        for node in config["nodes"]:
-            name = node["layer"]
-            args = _map_refs(lambda r: made[tuple(r)], node["inputs"])
-            result = by_name[name](args)
-            index = calls[name] = calls.get(name, -1) + 1
-            for i, tensor in enumerate(_as_list(result)):
-                made[(name, index, i)] = tensor
-        inputs = [made[tuple(r)] for r in config["inputs"]]
-        if config.get("input_names"):
-            inputs = dict(zip(config["input_names"], inputs, strict=True))
-        outputs = [made[tuple(r)] for r in config["outputs"]]
-        model = cls(inputs, outputs[0] if config["single_output"] else outputs,
-                    name=config["name"], trainable=config.get("trainable", True))  # fmt: skip
-        return model
+
+FUNCTIONAL_CONFIG_KEYS = ("layers", "nodes", "inputs", "outputs")
+"""The keys that make a config a functional model's (what :meth:`Functional.get_config` writes)."""
+
+
+def is_functional_config(config) -> bool:
+    """Whether ``config`` describes a functional graph (as Keras: it names layers and wiring)."""
+    return isinstance(config, dict) and all(key in config for key in FUNCTIONAL_CONFIG_KEYS)
+
+
+def functional_from_config(cls, config: dict, custom_objects: dict | None = None):
+    """A ``cls(inputs, outputs)`` model from a :meth:`Functional.get_config` dict.
+
+    ``cls`` is ``Functional`` (or a subclass) or ``Model``, whose constructor
+    makes a ``Functional`` when given inputs and outputs.
+    """
+    from treino.models.saving import deserialize_layer
+
+    by_name = {}
+    for entry in config["layers"]:
+        layer = deserialize_layer(entry, custom_objects)
+        by_name[layer.name] = layer
+    made: dict[tuple, object] = {}
+    for ref in config["inputs"]:
+        made[(ref[0], 0, 0)] = by_name[ref[0]].output
+    calls: dict[str, int] = {}
+    for node in config["nodes"]:
+        name = node["layer"]
+        args = _map_refs(lambda r: made[tuple(r)], node["inputs"])
+        result = by_name[name](args)
+        index = calls[name] = calls.get(name, -1) + 1
+        for i, tensor in enumerate(_as_list(result)):
+            made[(name, index, i)] = tensor
+    inputs = [made[tuple(r)] for r in config["inputs"]]
+    if config.get("input_names"):
+        inputs = dict(zip(config["input_names"], inputs, strict=True))
+    outputs = [made[tuple(r)] for r in config["outputs"]]
+    model = cls(inputs, outputs[0] if config["single_output"] else outputs,
+                name=config["name"], trainable=config.get("trainable", True))  # fmt: skip
+    return model
 
 
 def _map_refs(fn, structure):

@@ -150,6 +150,29 @@ class Model(Trainer, Layer):
             )
         return config
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None):
+        """A model from :meth:`get_config`'s dict.
+
+        As ``keras.Model.from_config``: ``Model.from_config`` of a functional
+        model's config (it holds ``layers``, ``nodes``, ``inputs`` and
+        ``outputs``) rebuilds the graph and returns a functional model; any
+        other config goes to the constructor, ``cls(**config)`` (a subclassed
+        model). A ``Sequential`` config goes to ``Sequential.from_config``.
+
+        Example:
+            >>> from treino import layers
+            >>> x = layers.Input((2,))
+            >>> clone = Model.from_config(Model(x, layers.Dense(1)(x)).get_config())
+            >>> type(clone).__name__, clone.output_shape
+            ('Functional', (None, 1))
+        """
+        from treino.models.functional import functional_from_config, is_functional_config
+
+        if cls is Model and is_functional_config(config):
+            return functional_from_config(cls, config, custom_objects)
+        return super().from_config(config)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 

@@ -111,25 +111,81 @@ class LayerwiseOptimizer:
             optimizer.learning_rate = optimizer.learning_rate * factor
 
     # ----------------------------------------------------------------- state
+    _state_attributes: tuple[str, ...] = ()
+    """Attributes :meth:`load_state_arrays` replaces (restored as they were if loading fails)."""
+
     def state_arrays(self) -> dict:
         """Every inner optimizer's arrays under ``"<key>/…"``, plus this one's own."""
         arrays = {"iterations": np.array(self.iterations, dtype=np.int64),
                   "config": np.array(json.dumps({"class_name": type(self).__name__}))}  # fmt: skip
         for key, optimizer in self.optimizers.items():
             arrays.update({f"{key}/{k}": a for k, a in optimizer.state_arrays().items()})
+        arrays.update(self._own_state_arrays())
         return arrays
 
+    def _own_state_arrays(self) -> dict:
+        """Hook: what this optimizer itself needs to resume (names outside ``"<key>/"``)."""
+        return {}
+
+    def _restore_own_state(self, arrays: dict, variables: list, source: str) -> None:
+        """Hook: restore :meth:`_own_state_arrays`'s output, before the variables are routed.
+
+        Must replace attributes (not change them in place) so that a failed
+        load can put the old ones back.
+        """
+
     def load_state_arrays(self, arrays: dict, variables=None, source="the state") -> None:
-        """Restore from :meth:`state_arrays`. ``variables``: all the model's, in order."""
-        if variables is not None:
-            self.build(variables)
-        for key, optimizer in self.optimizers.items():
-            prefix = f"{key}/"
-            own = {k[len(prefix):]: a for k, a in arrays.items() if k.startswith(prefix)}
-            if not own:
-                raise ValueError(f"{source} has no state for the optimizer '{key}'")
-            optimizer.load_state_arrays(own, source=source)
-        self.iterations = int(arrays["iterations"])
+        """Restore from :meth:`state_arrays`. ``variables``: all the model's, in order.
+
+        Without ``variables``, those the inner optimizers already know (after
+        :meth:`build`) are used. This optimizer's own state (the adaptive
+        variant's per-layer choice) is restored first, then each variable is
+        routed to the inner optimizer in charge of it, in the order that
+        optimizer saved its state in. Nothing changes if anything fails.
+        """
+        name = type(self).__name__
+        try:
+            saved_class = json.loads(str(arrays["config"]))["class_name"]
+            iterations = int(arrays["iterations"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(
+                f"{name}: {source} is not an optimizer state (it needs a readable 'config' "
+                f"and 'iterations'; {error!r})"
+            ) from None
+        if saved_class != name:
+            raise ValueError(f"{name}: {source} holds the state of a {saved_class}, "
+                             f"not of a {name}")  # fmt: skip
+        if variables is None:
+            variables = _unique(v for o in self.optimizers.values() for v in o._variables)
+        variables = list(variables)
+        backup = self._snapshot()
+        try:
+            self._restore_own_state(arrays, variables, source)
+            for key, optimizer in self.optimizers.items():
+                prefix = f"{key}/"
+                own = {k[len(prefix):]: a for k, a in arrays.items() if k.startswith(prefix)}
+                if not own:
+                    raise ValueError(f"{name}: {source} has no state for the optimizer '{key}'")
+                routed = [v for v in variables if self.optimizer_for(v) is optimizer]
+                optimizer.load_state_arrays(own, _in_saved_order(routed, own), source=source)
+            self.iterations = iterations
+        except BaseException:
+            self._restore(backup)
+            raise
+
+    def _snapshot(self) -> dict:
+        inner = {key: (o.state, o._variables, o.iterations) for key, o in self.optimizers.items()}
+        own = {attribute: getattr(self, attribute) for attribute in self._state_attributes}
+        return {"inner": inner, "own": own, "iterations": self.iterations}
+
+    def _restore(self, snapshot: dict) -> None:
+        for key, (state, variables, iterations) in snapshot["inner"].items():
+            optimizer = self.optimizers[key]
+            optimizer.state, optimizer._variables = state, variables
+            optimizer.iterations = iterations
+        for attribute, value in snapshot["own"].items():
+            setattr(self, attribute, value)
+        self.iterations = snapshot["iterations"]
 
     def save_state(self, path) -> None:
         """Write all inner states to one ``.npz`` file, atomically (no pickle)."""
@@ -138,6 +194,34 @@ class LayerwiseOptimizer:
     def load_state(self, path, variables=None) -> None:
         """Read :meth:`save_state`'s file. Pass ``variables`` (or :meth:`build` first)."""
         self.load_state_arrays(io.load_npz(path), variables, source=f"'{path}'")
+
+
+def _unique(variables) -> list:
+    seen, out = set(), []
+    for variable in variables:
+        if id(variable) not in seen:
+            seen.add(id(variable))
+            out.append(variable)
+    return out
+
+
+def _in_saved_order(variables: list, arrays: dict) -> list:
+    """``variables`` in the order their optimizer saved them, matched by path.
+
+    An inner optimizer stores its state in the order it first saw each
+    variable; after a switch that is not the model's order. When the paths do
+    not match one to one, ``variables`` come back as they are and the inner
+    optimizer's own checks (count, shapes) report the mismatch.
+    """
+    try:
+        saved = json.loads(str(arrays["variables"]))
+    except (KeyError, TypeError, ValueError):
+        return variables
+    by_path = {base.variable_path(v): v for v in variables}
+    one_to_one = len(by_path) == len(variables) and isinstance(saved, list)
+    if not one_to_one or sorted(map(str, saved)) != sorted(by_path):
+        return variables
+    return [by_path[path] for path in saved]
 
 
 class PerLayer(LayerwiseOptimizer):
@@ -250,6 +334,9 @@ class AdaptivePerLayer(LayerwiseOptimizer):
     ``recommended``, ``action`` (``"keep"`` or ``"switch"``), ``optimizer``
     (the one in charge afterwards) and ``reason``; :attr:`switches` lists
     only the switches and :attr:`assignment` the current choice per layer.
+    :meth:`save_state` (and ``model.save``) keep the choice, the streaks, the
+    log and the open windows' sums, so a resumed run makes the same decisions
+    and updates as one that never stopped.
 
     Args:
         adaptive: the adaptive candidate. Defaults to ``Adam(learning_rate=0.001)``.
@@ -314,6 +401,8 @@ class AdaptivePerLayer(LayerwiseOptimizer):
         self._stats: dict[str, _WindowStats] = {}
         self._streak: dict[str, int] = {}
 
+    _state_attributes = ("assignment", "decisions", "_stats", "_streak")
+
     @property
     def switches(self) -> list[dict]:
         """The decisions that changed a layer's optimizer."""
@@ -365,6 +454,118 @@ class AdaptivePerLayer(LayerwiseOptimizer):
             "recommended": recommended, "action": action,
             "optimizer": self.assignment[layer], "reason": reason,
         })  # fmt: skip
+
+    # ----------------------------------------------------------------- state
+    def _own_state_arrays(self) -> dict:
+        """The choice per layer, the streaks, the log and the open windows' sums.
+
+        ``"layers"`` is JSON text; window ``i``'s per-variable sums are the
+        arrays ``"window/i/sign/j"`` (Σₜ sign(gₜ)) and ``"window/i/grad/j"`` (Σₜ gₜ).
+        With them a resumed optimizer makes the same decisions at the same steps.
+        """
+        windows, arrays = [], {}
+        open_windows = [(layer, stats) for layer, stats in self._stats.items() if stats.count]
+        for i, (layer, stats) in enumerate(open_windows):
+            windows.append({
+                "layer": layer, "count": stats.count, "square_norm_sum": stats.square_norm_sum,
+                "log_norms": stats.log_norms, "arrays": len(stats.grad_sums),
+            })  # fmt: skip
+            for j, sign_sum in enumerate(stats.sign_sums):
+                arrays[f"window/{i}/sign/{j}"] = np.array(sign_sum, copy=True)
+            for j, grad_sum in enumerate(stats.grad_sums):
+                arrays[f"window/{i}/grad/{j}"] = np.array(grad_sum, copy=True)
+        layers = {"assignment": self.assignment, "streak": self._streak,
+                  "decisions": self.decisions, "windows": windows}  # fmt: skip
+        arrays["layers"] = np.array(json.dumps(layers))
+        return arrays
+
+    def _restore_own_state(self, arrays: dict, variables: list, source: str) -> None:
+        """Restore the choice per layer (checked against ``variables``) before routing them.
+
+        A state saved by an older treino, without ``"layers"``, loads with every
+        layer on ``start`` and fresh windows (right only if no layer had switched).
+        """
+        if "layers" not in arrays:
+            self.assignment, self.decisions, self._stats, self._streak = {}, [], {}, {}
+            return
+        where = f"AdaptivePerLayer: {source}"
+        try:
+            saved = json.loads(str(arrays["layers"]))
+        except ValueError as error:
+            raise ValueError(f"{where}: 'layers' is not valid JSON ({error})") from None
+        keys = ["assignment", "streak", "decisions", "windows"]
+        if not isinstance(saved, dict) or any(k not in saved for k in keys):
+            raise ValueError(f"{where}: 'layers' should be a JSON object with {keys}; "
+                             f"got {str(arrays['layers'])[:200]!r}")  # fmt: skip
+        assignment, streak = saved["assignment"], saved["streak"]
+        choices = list(self.optimizers)
+        if not isinstance(assignment, dict) or any(c not in choices for c in assignment.values()):
+            raise ValueError(f"{where}: the saved assignment should map layer names to one of "
+                             f"{choices}; got {assignment!r}")  # fmt: skip
+        by_layer: dict[str, list] = {}
+        for variable in variables:
+            by_layer.setdefault(layer_of(variable), []).append(variable)
+        unassigned = [layer for layer in by_layer if layer not in assignment]
+        if unassigned:
+            raise ValueError(
+                f"{where}: the variables given belong to the layers {list(by_layer)}, but the "
+                f"saved assignment covers {list(assignment)} (no choice for {unassigned}); "
+                "load the state into the model it was saved from"
+            )
+        if not isinstance(streak, dict) or any(
+            k not in assignment or type(n) is not int or n < 0 for k, n in streak.items()
+        ):
+            raise ValueError(f"{where}: the saved streaks should map assigned layers to "
+                             f"integers >= 0; got {streak!r}")  # fmt: skip
+        decisions, windows = saved["decisions"], saved["windows"]
+        if not isinstance(decisions, list) or not all(isinstance(d, dict) for d in decisions):
+            raise ValueError(f"{where}: the saved decisions should be a list of objects")
+        if not isinstance(windows, list):
+            raise ValueError(f"{where}: the saved windows should be a list; got {windows!r}")
+        stats = dict(self._window_from(w, i, arrays, by_layer, assignment, where)
+                     for i, w in enumerate(windows))  # fmt: skip
+        self.assignment, self._streak = dict(assignment), dict(streak)
+        self.decisions, self._stats = list(decisions), stats
+
+    def _window_from(self, window, i: int, arrays: dict, by_layer: dict, assignment: dict,
+                     where: str) -> tuple:  # fmt: skip
+        """Saved window ``i`` as ``(layer, _WindowStats)``, checked against the layer."""
+        keys = ["layer", "count", "square_norm_sum", "log_norms", "arrays"]
+        if not isinstance(window, dict) or any(k not in window for k in keys):
+            raise ValueError(f"{where}: saved window {i} should be an object with {keys}; "
+                             f"got {window!r}")  # fmt: skip
+        layer, count, log_norms = window["layer"], window["count"], window["log_norms"]
+        if layer not in assignment:
+            raise ValueError(f"{where}: saved window {i} is of the layer {layer!r}, "
+                             f"which has no assignment ({list(assignment)})")  # fmt: skip
+        if type(count) is not int or not 1 <= count < self.window:
+            raise ValueError(
+                f"{where}: the saved window of '{layer}' holds {count!r} gradients; with "
+                f"window={self.window} it can hold 1 to {self.window - 1}"
+            )
+        if not isinstance(log_norms, list) or len(log_norms) != count:
+            raise ValueError(f"{where}: the saved window of '{layer}' holds {count} gradients "
+                             f"but the log-norms {log_norms!r}")  # fmt: skip
+        try:
+            n = int(window["arrays"])
+            sign_sums = [np.array(arrays[f"window/{i}/sign/{j}"], copy=True) for j in range(n)]
+            grad_sums = [np.array(arrays[f"window/{i}/grad/{j}"], copy=True) for j in range(n)]
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"{where}: the saved window of '{layer}' lacks its sums "
+                             f"({error!r})") from None  # fmt: skip
+        shapes = [g.shape for g in grad_sums]
+        expected = [v.shape for v in by_layer.get(layer, [])] or shapes
+        if [s.shape for s in sign_sums] != shapes or shapes != expected:
+            raise ValueError(
+                f"{where}: the saved window of '{layer}' sums gradients of shapes {shapes} "
+                f"(signs: {[s.shape for s in sign_sums]}); the layer's variables have "
+                f"shapes {expected}"
+            )
+        stats = _WindowStats()
+        stats.count, stats.sign_sums, stats.grad_sums = count, sign_sums, grad_sums
+        stats.square_norm_sum = float(window["square_norm_sum"])
+        stats.log_norms = [float(x) for x in log_norms]
+        return layer, stats
 
     def get_config(self) -> dict:
         from treino.optimizers import serialize
