@@ -108,14 +108,15 @@ def make_rng(seed: int | numpy.random.Generator | None = None) -> numpy.random.G
     return numpy.random.default_rng(int(seed))
 
 
-def _available_cores() -> int:
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, else the machine's count)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
 
 
-_num_threads = _available_cores()
+_num_threads = available_cores()
 
 
 def num_threads() -> int:

@@ -30,6 +30,11 @@ TEXT = {
         "data": "dados", "samples": "exemplos", "class": "classe", "predictions": "previsões",
         "header": "Treinando {name}: {source}, {sizes} exemplos (treino / validação / teste), "
                   "{optimizer} η={lr}, {epochs} épocas",
+        "workers": "Treino distribuído: {n} processos, lote global {batch} ({per} por processo)",
+        "workers_failed": "o treino distribuído parou: um dos {n} processos falhou (código {code}; "
+                          "a mensagem dele está acima). O último checkpoint salvo está intacto.",
+        "no_mpiexec": "--workers precisa do mpiexec: pip install \"treino[distributed]\" "
+                      "(mpi4py + mpich)",
     },
     "en": {
         "test": "Test", "saved": "Run saved in", "doctor_ok": "Training doctor: no problem "
@@ -40,6 +45,11 @@ TEXT = {
         "samples": "samples", "class": "class", "predictions": "predictions",
         "header": "Training {name}: {source}, {sizes} samples (train / validation / test), "
                   "{optimizer} η={lr}, {epochs} epochs",
+        "workers": "Distributed training: {n} processes, global batch {batch} ({per} per process)",
+        "workers_failed": "distributed training stopped: one of the {n} processes failed (code "
+                          "{code}; its message is above). The last saved checkpoint is intact.",
+        "no_mpiexec": "--workers needs mpiexec: pip install \"treino[distributed]\" "
+                      "(mpi4py + mpich)",
     },
 }  # fmt: skip
 
@@ -91,12 +101,20 @@ def main(ctx, lang, runs_dir):
 @click.option("--reproduce", metavar="RUN", default=None,
               help="Train a saved run again from its resolved config and compare the metrics.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or epoch lines.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Data-parallel processes: starts mpiexec -n N (fit.batch_size is per process).")
+@click.option("--hostfile", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="MPI hostfile: run the --workers processes on these machines.")
 @click.pass_obj
 @friendly
-def train(state, config, overrides, reproduce, quiet):
+def train(state, config, overrides, reproduce, quiet, workers, hostfile):
     """Train from CONFIG (TOML; none: the course's MLP on the Fashion-MNIST sample)."""
     from treino.config import load_config, resolve
+    from treino.distributed import launched_by_mpi
     from treino.runs import Run
+
+    if (workers > 1 or hostfile) and not launched_by_mpi():
+        sys.exit(_launch_workers(state, workers, hostfile))
 
     original = None
     if reproduce:
@@ -108,20 +126,52 @@ def train(state, config, overrides, reproduce, quiet):
         resolved = load_config(config, overrides)
         given = Path(config).read_text(encoding="utf-8") if config else ""
     run, result = _train_run(state, resolved, given, overrides, verbose=0 if quiet else "auto")
-    if original is not None:
+    if original is not None and run is not None:
         run.update(reproduces=original.name)
         sys.exit(_compare_reproduction(state, original, run))
+
+
+def _launch_workers(state, workers: int, hostfile) -> int:
+    """``mpiexec -n N python -m treino <the same arguments>``: the same code path on N ranks."""
+    import shutil
+    import subprocess
+
+    mpiexec = shutil.which("mpiexec") or shutil.which(
+        "mpiexec", path=str(Path(sys.executable).parent))  # the venv's, from the mpich wheel
+    if mpiexec is None:
+        raise click.ClickException(state.text["no_mpiexec"])
+    arguments, skip = [], False
+    for argument in sys.argv[1:]:  # drop --workers / --hostfile: the ranks train, not launch
+        if skip:
+            skip = False
+        elif argument in ("--workers", "--hostfile"):
+            skip = True
+        elif not argument.startswith(("--workers=", "--hostfile=")):
+            arguments.append(argument)
+    command = [mpiexec, "-n", str(workers)]
+    if hostfile:
+        command += ["-f", str(hostfile)]
+    code = subprocess.call([*command, sys.executable, "-m", "treino", *arguments])
+    if code != 0:
+        click.echo(f"{state.text['error']}: " + state.text["workers_failed"].format(
+            n=workers, code=code), err=True)
+    return code
 
 
 def _train_run(state, resolved, given, overrides, verbose):
     from treino.callbacks import CSVLogger
     from treino.config import build_model, load_dataset
     from treino.config import train as train_config
+    from treino.distributed import DataParallel, launched_by_mpi
     from treino.runs import finish_run, start_run
 
     text = state.text
     data = load_dataset(resolved)  # a missing or bad data file fails before a run folder exists
     build_model(resolved, data.x_train.shape[1:])  # so does a bad layer, loss or optimizer
+    strategy = DataParallel() if launched_by_mpi() else None
+    if strategy is not None and not strategy.is_chief:  # rank 0 alone prints and writes
+        train_config(resolved, verbose=0, data=data, strategy=strategy)
+        return None, None
     run = start_run(resolved, given, overrides, root=state.runs_dir)
     sizes = [len(a) for a in (data.x_train, data.x_val, data.x_test) if a is not None]
     click.echo(text["header"].format(name=resolved["name"], source=data.source,
@@ -129,9 +179,13 @@ def _train_run(state, resolved, given, overrides, verbose):
                                      optimizer=resolved["compile"]["optimizer"],
                                      lr=resolved["compile"]["learning_rate"],
                                      epochs=resolved["fit"]["epochs"]))  # fmt: skip
+    if strategy is not None:
+        per = resolved["fit"]["batch_size"]
+        click.echo(text["workers"].format(n=strategy.size, batch=per * strategy.size, per=per))
     try:
         result = train_config(resolved, callbacks=[CSVLogger(run.path / "metrics.csv")],
-                              verbose=verbose, data=data, run_dir=run.path)  # fmt: skip
+                              verbose=verbose, data=data, run_dir=run.path,
+                              strategy=strategy)  # fmt: skip
     except KeyboardInterrupt:  # a second Ctrl-C: stop now, say so in the run folder
         run.update(status="interrupted")
         click.echo(f"\n{text['interrupted']} {run.path}", err=True)

@@ -553,7 +553,7 @@ def batch_size_of(config: dict, samples: int):
 
 
 def train(config: dict, callbacks=(), verbose=2, data: Data | None = None,
-          run_dir=None) -> TrainResult:
+          run_dir=None, strategy=None) -> TrainResult:
     """Train the config's model from its seed and evaluate it on the test set.
 
     Args:
@@ -562,6 +562,8 @@ def train(config: dict, callbacks=(), verbose=2, data: Data | None = None,
         verbose: ``fit``'s verbosity (0 silent, 1 progress bar, 2 a line per epoch).
         data: the loaded data, to reuse it across runs of one sweep.
         run_dir: the run folder, where callbacks that write files (TensorBoard) write.
+        strategy: a :class:`treino.distributed.DataParallel` when this process is one
+            rank of an MPI job (``fit.batch_size`` is then per rank).
     """
     import treino
     from treino.diagnostics import TrainingDoctor
@@ -580,7 +582,7 @@ def train(config: dict, callbacks=(), verbose=2, data: Data | None = None,
     history = model.fit(data.x_train, data.y_train, epochs=config["fit"]["epochs"],
                         batch_size=batch_size_of(config, len(data.x_train)),
                         shuffle=config["fit"]["shuffle"], validation_data=validation,
-                        verbose=verbose, callbacks=extra)  # fmt: skip
+                        verbose=verbose, callbacks=extra, strategy=strategy)  # fmt: skip
     seconds = time.perf_counter() - start
     interrupted = bool(model._interrupted)
     test = {}

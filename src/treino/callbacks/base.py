@@ -54,6 +54,10 @@ class Callback:
         1
     """
 
+    #: True for a callback that writes files or prints: in a data-parallel run
+    #: (:mod:`treino.distributed`) only rank 0 runs it.
+    chief_only = False
+
     def __init__(self):
         self.params: dict = {}
         self._model = None

@@ -47,6 +47,8 @@ class ModelCheckpoint(MonitorCallback):
         >>> # melhor = treino.models.load_model("ckpt/melhor.treino")
     """
 
+    chief_only = True  # it writes files: under treino.distributed, rank 0 alone runs it
+
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch",
                  initial_value_threshold=None):  # fmt: skip

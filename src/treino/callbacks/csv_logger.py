@@ -40,6 +40,8 @@ class CSVLogger(Callback):
         0,0.5,0.75
     """
 
+    chief_only = True  # it writes files: under treino.distributed, rank 0 alone runs it
+
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.filename = os.fspath(filename)

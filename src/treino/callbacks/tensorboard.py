@@ -186,6 +186,8 @@ class TensorBoard(Callback):
         # terminal: tensorboard --logdir logs
     """
 
+    chief_only = True  # it writes files: under treino.distributed, rank 0 alone runs it
+
     def __init__(self, log_dir="logs", histogram_freq: int = 0, update_freq="epoch"):
         super().__init__()
         if not isinstance(log_dir, str | os.PathLike):

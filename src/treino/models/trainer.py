@@ -99,6 +99,20 @@ def _restoring(obj, attribute: str, value):
 
 
 @contextlib.contextmanager
+def _aborting_all_ranks(strategy):
+    """Under a strategy with several ranks, an error on one rank stops them all.
+
+    Without it the other ranks would wait forever in the next collective.
+    """
+    try:
+        yield
+    except Exception as error:
+        if strategy is not None and strategy.size > 1:
+            strategy.abort(error)
+        raise
+
+
+@contextlib.contextmanager
 def stop_on_interrupt(model):
     """Ctrl-C during ``fit`` stops training after the current batch (a second one aborts).
 
@@ -278,6 +292,36 @@ class Trainer:
             self.optimizer.apply_gradients([(v.grad, v) for v in variables])
         self._update_metrics(loss, x, y, y_pred, sample_weight)
 
+    def _train_step_distributed(self, strategy, x, y=None, sample_weight=None) -> None:
+        """:meth:`train_step` on this rank's shard, with the gradients averaged over the ranks.
+
+        Every rank takes part in the one Allreduce of each step, also one whose
+        shard is empty (a last global batch smaller than the number of ranks)
+        or whose loss is not finite; a non-finite loss on any rank means no
+        update on all of them.
+        """
+        count = _first_dim(x)
+        variables = self.trainable_weights
+        for variable in variables:
+            variable.grad = None
+        loss = y_pred = None
+        finite = True
+        if count:
+            if not self._x_checked:
+                check_finite(x, "x")
+            self._prepare(x)
+            with enable_grad():
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(x, y, y_pred, sample_weight)
+            finite = bool(np.isfinite(loss.item()))
+            if finite:
+                loss.backward()
+        self.diverged = strategy.average_gradients(self, variables, count, finite)
+        if not self.diverged:
+            self.optimizer.apply_gradients([(v.grad, v) for v in variables])
+        if count:
+            self._update_metrics(loss, x, y, y_pred, sample_weight)
+
     def test_step(self, x, y=None, sample_weight=None) -> None:
         """Loss and metrics on one batch, in inference mode, without gradients."""
         check_finite(x, "x")
@@ -297,7 +341,7 @@ class Trainer:
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
             class_weight: dict | None = None, sample_weight=None, initial_epoch: int = 0,
             steps_per_epoch: int | None = None, validation_steps: int | None = None,
-            validation_batch_size=None, validation_freq: int = 1):  # fmt: skip
+            validation_batch_size=None, validation_freq: int = 1, strategy=None):  # fmt: skip
         """Train for ``epochs`` epochs; return the :class:`~treino.callbacks.History`.
 
         Args:
@@ -321,6 +365,9 @@ class Trainer:
             initial_epoch: the epoch to start from (to resume a run).
             steps_per_epoch: batches per epoch (required for endless generators).
             validation_steps, validation_batch_size, validation_freq: as in Keras.
+            strategy: a :class:`treino.distributed.DataParallel` to train as one of
+                the ranks of an MPI job (``batch_size`` is then per rank); None
+                trains in this process alone.
 
         Returns:
             The History: ``history.history`` maps 'loss', each metric, their 'val_'
@@ -329,6 +376,15 @@ class Trainer:
         from treino import callbacks as callbacks_module
 
         self._assert_compiled("fit")
+        if strategy is not None:
+            if not data_adapter.is_array_like(x):
+                raise ValueError("fit(strategy=…) shards NumPy arrays (or memory maps); "
+                                 f"received x of type {type(x).__name__}")  # fmt: skip
+            if batch_size is not None:
+                batch_size = batch_size * strategy.size  # the global batch
+            if not strategy.is_chief:  # rank 0 alone prints and writes files
+                verbose = 0
+                callbacks = [c for c in callbacks or [] if not getattr(c, "chief_only", False)]
         x, y = data_adapter.as_arrays(x), data_adapter.as_arrays(y)
         x_checked = data_adapter.is_array_like(x) and self._check_arrays(x, y, sample_weight)
         if class_weight is not None:
@@ -360,7 +416,11 @@ class Trainer:
         self._interrupted = False
         logs: dict = {}
         self._x_checked = x_checked
-        with stop_on_interrupt(self), _restoring(self, "_x_checked", False):
+        if strategy is not None:
+            self._prepare(x)  # build on one sample, then every replica starts from rank 0's
+            strategy.broadcast_weights(self)
+        with stop_on_interrupt(self), _restoring(self, "_x_checked", False), \
+                _aborting_all_ranks(strategy):  # fmt: skip
             callback_list.on_train_begin()
             batch_hooks = callback_list.needs_batch_hooks("train")
             for epoch in range(initial_epoch, epochs):
@@ -370,15 +430,23 @@ class Trainer:
                     self.current_batch = (bx, by, bw)  # for callbacks that look at the data
                     if batch_hooks:
                         callback_list.on_train_batch_begin(step)
-                    self.train_step(bx, by, bw)
+                    if strategy is None:
+                        self.train_step(bx, by, bw)
+                    else:
+                        self.current_batch = strategy.shard((bx, by, bw))
+                        self._train_step_distributed(strategy, *self.current_batch)
                     if batch_hooks:
                         callback_list.on_train_batch_end(step, self.get_metrics_result())
+                        if strategy is not None:  # a callback's stop must stop every rank
+                            self.stop_training = strategy.any(self.stop_training)
                     if self.diverged and not self.stop_training:
                         raise_divergence(step, epoch)
                     if self.stop_training:
                         break
                 if self._interrupted or self._compiled_loss is None:
                     break  # interrupted mid-epoch, or no data at all: no epoch to report
+                if strategy is not None:
+                    strategy.reduce_metrics(self)  # the epoch's metrics over all the ranks
                 logs = self.get_metrics_result()
                 if validation is not None and (epoch + 1) % validation_freq == 0 \
                         and not self.diverged:  # fmt: skip
@@ -386,6 +454,8 @@ class Trainer:
                     logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 logs["learning_rate"] = float(self.optimizer.learning_rate)
                 callback_list.on_epoch_end(epoch, logs)
+                if strategy is not None:
+                    self.stop_training = strategy.any(self.stop_training)
                 if self.stop_training or train.exhausted:
                     break
             callback_list.on_train_end(logs)
