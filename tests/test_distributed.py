@@ -90,3 +90,32 @@ def test_shards_cover_a_batch_once():
         for size in (1, 2, 3, 4):
             rows = [range(*shard_bounds(n, size, r)) for r in range(size)]
             assert [i for part in rows for i in part] == list(range(n))
+
+
+def treino_cli(*args, cwd, timeout=300):
+    return subprocess.run([sys.executable, "-m", "treino", "--lang", "en", *map(str, args)],
+                          cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env={**__import__("os").environ, "MPLBACKEND": "Agg"})  # fmt: skip
+
+
+def test_treino_train_workers_2_makes_one_run_on_two_ranks(tmp_path):
+    done = treino_cli("train", "--workers", 2, "-q", "--set", "fit.epochs=2",
+                      "--set", "data.limit=1000", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Distributed training: 2 processes, global batch 64 (32 per process)" in done.stdout
+    assert done.stdout.count("Run saved in") == 1  # rank 0 alone writes
+    (run,) = list((tmp_path / "runs").iterdir())
+    assert (run / "model.treino").is_file() and (run / "metrics.csv").is_file()
+
+
+def test_a_failing_rank_under_workers_gives_a_clear_error(tmp_path):
+    done = treino_cli("train", "--workers", 2, "--set", "data.dataset='csv'",
+                      "--set", "data.target='y'", "--set", "data.path='missing.csv'",
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode != 0
+    assert "no data file at 'missing.csv'" in done.stderr  # the rank's own message
+    assert "distributed training stopped: one of the 2 processes failed" in done.stderr
+    # a config mistake is caught once, before any process starts
+    done = treino_cli("train", "--workers", 2, "--set", "compile.optimizer='adamx'", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("adamx") == 1
+    assert "distributed training stopped" not in done.stderr

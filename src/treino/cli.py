@@ -113,9 +113,6 @@ def train(state, config, overrides, reproduce, quiet, workers, hostfile):
     from treino.distributed import launched_by_mpi
     from treino.runs import Run
 
-    if (workers > 1 or hostfile) and not launched_by_mpi():
-        sys.exit(_launch_workers(state, workers, hostfile))
-
     original = None
     if reproduce:
         original = Run.find(reproduce, state.runs_dir)
@@ -123,8 +120,10 @@ def train(state, config, overrides, reproduce, quiet, workers, hostfile):
         given = (original.path / "config.toml").read_text(encoding="utf-8")
         overrides = ()
     else:
-        resolved = load_config(config, overrides)
+        resolved = load_config(config, overrides)  # a config error stops here, before mpiexec
         given = Path(config).read_text(encoding="utf-8") if config else ""
+    if (workers > 1 or hostfile) and not launched_by_mpi():
+        sys.exit(_launch_workers(state, workers, hostfile))
     run, result = _train_run(state, resolved, given, overrides, verbose=0 if quiet else "auto")
     if original is not None and run is not None:
         run.update(reproduces=original.name)

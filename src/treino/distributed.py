@@ -162,7 +162,8 @@ class DataParallel:
     def average_gradients(self, model, variables, count: int, finite: bool) -> bool:
         """Replace each ``variable.grad`` by the global average; True if any rank diverged.
 
-        One ``Allreduce`` (sum) over a float64 buffer holding, in order, n_r·g_r
+        One ``Allreduce`` (sum) over a flat buffer of the weights' dtype (float32
+        unless the model is float64) holding, in order, n_r·g_r
         of every trainable variable, every non-trainable weight (moving
         statistics, averaged), n_r and a divergence flag.
         """
@@ -171,8 +172,9 @@ class DataParallel:
         moving = model.non_trainable_weights
         sizes = [v.data.size for v in variables] + [w.data.size for w in moving]
         total = sum(sizes) + 2
-        if self._buffer is None or self._buffer.size != total:
-            self._buffer = np.empty(total, dtype=np.float64)
+        dtype = np.result_type(np.float32, *(v.data.dtype for v in variables))  # float32 models
+        if self._buffer is None or self._buffer.size != total or self._buffer.dtype != dtype:
+            self._buffer = np.empty(total, dtype=dtype)  # reused: no allocation per step
         buf = self._buffer
         offset = 0
         for v in variables:
