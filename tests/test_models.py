@@ -491,3 +491,62 @@ def test_model_from_config_of_a_subclassed_model_still_calls_its_constructor():
     assert type(clone) is Net and clone.units == 3 and clone.name == "net"
     bare = models.Model.from_config({"name": "bare"})
     assert type(bare) is models.Model and bare.name == "bare"
+
+
+def _dict_and_list_models():
+    """The same graph (shared weights) built once from a dict of inputs, once from a list."""
+    a, b = layers.Input((2,), name="a"), layers.Input((3,), name="b")
+    h = layers.Dense(4, activation="tanh")(layers.Concatenate()([a, b]))
+    out = layers.Dense(1)(h)
+    return models.Model({"a": a, "b": b}, out), models.Model([a, b], out)
+
+
+def test_dict_inputs_predict_call_fit_evaluate_match_by_name():
+    treino.seed(0)
+    by_name, by_position = _dict_and_list_models()
+    rng = np.random.default_rng(0)
+    xa, xb = rng.normal(size=(10, 2)), rng.normal(size=(10, 3))
+    y = rng.normal(size=(10, 1))
+    x = {"b": xb, "a": xa}  # not the order of the Inputs: values go by key
+    expected = by_position.predict([xa, xb], verbose=0)
+    np.testing.assert_allclose(by_name.predict(x, verbose=0), expected, rtol=1e-6)
+    np.testing.assert_allclose(by_name(x).numpy(), expected, rtol=1e-6)
+    assert by_name.get_config()["input_names"] == ["a", "b"]
+    assert by_position.get_config()["input_names"] is None
+    by_name.compile(optimizer="sgd", loss="mse")
+    by_position.compile(optimizer="sgd", loss="mse")
+    before = by_name.evaluate(x, y, verbose=0)
+    assert before == pytest.approx(by_position.evaluate([xa, xb], y, verbose=0))
+    history = by_name.fit(x, y, batch_size=4, epochs=3, shuffle=False, verbose=0,
+                          validation_data=(x, y))  # fmt: skip
+    assert len(history.history["val_loss"]) == 3
+    assert by_name.evaluate(x, y, verbose=0) < before
+    np.testing.assert_allclose(by_name.predict(x, verbose=0),
+                               by_position.predict([xa, xb], verbose=0), rtol=1e-6)  # fmt: skip
+
+
+def test_dict_inputs_round_trip_through_config_and_save_load(tmp_path):
+    from treino.models.saving import load_model, save_model
+
+    treino.seed(0)
+    model, _ = _dict_and_list_models()
+    x = {"b": np.ones((3, 3)), "a": np.arange(6.0).reshape(3, 2)}
+    clone = models.Model.from_config(model.get_config())
+    clone.set_weights(model.get_weights())
+    np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0))
+    save_model(model, tmp_path / "dict.treino")
+    loaded = load_model(tmp_path / "dict.treino")
+    assert loaded.get_config()["input_names"] == ["a", "b"]
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_dict_inputs_missing_or_extra_key_names_expected_and_received():
+    model, _ = _dict_and_list_models()
+    xa, xb = np.ones((2, 2)), np.ones((2, 3))
+    with pytest.raises(ValueError, match=r"named \['a', 'b'\].*keys \['a'\].*missing \['b'\]"):
+        model.predict({"a": xa}, verbose=0)
+    with pytest.raises(ValueError, match=r"named \['a', 'b'\].*unexpected \['c'\]"):
+        model({"a": xa, "b": xb, "c": xa})
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match=r"missing \['a'\]"):
+        model.fit({"b": xb}, np.ones((2, 1)), verbose=0)

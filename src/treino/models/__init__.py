@@ -16,7 +16,7 @@
 
 from treino.models.functional import Functional
 from treino.models.model import Model
-from treino.models.saving import load_model
+from treino.models.saving import load_model, save_model
 from treino.models.sequential import Sequential
 
-__all__ = ["Functional", "Model", "Sequential", "load_model"]
+__all__ = ["Functional", "Model", "Sequential", "load_model", "save_model"]

@@ -93,7 +93,7 @@ class Functional(Model):
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         Model.__init__(self, name=name, trainable=trainable)
         self._input_struct = inputs
-        self.inputs = _as_list(inputs.values() if isinstance(inputs, dict) else inputs)
+        self.inputs = list(inputs.values()) if isinstance(inputs, dict) else _as_list(inputs)
         self._input_names = list(inputs) if isinstance(inputs, dict) else None
         self.outputs = _as_list(outputs)
         self._single_output = not isinstance(outputs, list | tuple)
@@ -123,6 +123,17 @@ class Functional(Model):
         """One name per output: the name of the layer that produced it (as Keras)."""
         return [t.history[0].name for t in self.outputs]
 
+    def __call__(self, inputs, training=None, **kwargs):
+        """Run the model; a model built from a dict of inputs takes a dict keyed by the same names.
+
+        The dict's values are matched to the ``Input``\\ s by key (not by order) and
+        passed on as a list in the order of :attr:`inputs`.
+        """
+        if isinstance(inputs, dict) and self._input_names is not None:
+            given = self._arrange_inputs(inputs)
+            inputs = given if len(given) > 1 else given[0]
+        return super().__call__(inputs, training=training, **kwargs)
+
     def call(self, inputs, training=None):
         values = {}
         given = self._arrange_inputs(inputs)
@@ -145,10 +156,14 @@ class Functional(Model):
     def _arrange_inputs(self, inputs) -> list:
         if self._input_names is not None and isinstance(inputs, dict):
             missing = [n for n in self._input_names if n not in inputs]
-            if missing:
+            extra = [k for k in inputs if k not in self._input_names]
+            if missing or extra:
+                problems = ([f"missing {missing}"] if missing else []) + (
+                    [f"unexpected {extra}"] if extra else []
+                )
                 raise ValueError(
-                    f"Model '{self.name}' expects inputs named {self._input_names}; "
-                    f"missing {missing}"
+                    f"Model '{self.name}' expects inputs named {self._input_names}; received "
+                    f"keys {list(inputs)} ({', '.join(problems)})"
                 )
             return [inputs[n] for n in self._input_names]
         given = _as_list(inputs) if len(self.inputs) > 1 else [inputs]
