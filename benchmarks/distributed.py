@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -88,8 +86,9 @@ def main() -> None:
     if args.child:
         child(args)
         return
-    mpiexec = shutil.which("mpiexec") or shutil.which("mpiexec",
-                                                      path=str(Path(sys.executable).parent))
+    from treino.distributed import find_mpiexec
+
+    mpiexec = find_mpiexec()
     if mpiexec is None:
         sys.exit("mpiexec not found: pip install \"treino[distributed]\"")
     base = [sys.executable, "-m", "benchmarks.distributed", "--child", "--epochs",

@@ -7,7 +7,6 @@ minute in all.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -17,7 +16,9 @@ import numpy as np
 import pytest
 
 pytest.importorskip("mpi4py")
-MPIEXEC = shutil.which("mpiexec") or shutil.which("mpiexec", path=str(Path(sys.executable).parent))
+from treino.distributed import find_mpiexec  # noqa: E402
+
+MPIEXEC = find_mpiexec()
 if MPIEXEC is None:
     pytest.skip("no mpiexec on the PATH", allow_module_level=True)
 

@@ -132,11 +132,11 @@ def train(state, config, overrides, reproduce, quiet, workers, hostfile):
 
 def _launch_workers(state, workers: int, hostfile) -> int:
     """``mpiexec -n N python -m treino <the same arguments>``: the same code path on N ranks."""
-    import shutil
     import subprocess
 
-    mpiexec = shutil.which("mpiexec") or shutil.which(
-        "mpiexec", path=str(Path(sys.executable).parent))  # the venv's, from the mpich wheel
+    from treino.distributed import find_mpiexec
+
+    mpiexec = find_mpiexec()
     if mpiexec is None:
         raise click.ClickException(state.text["no_mpiexec"])
     arguments, skip = [], False

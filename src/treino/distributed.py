@@ -50,8 +50,11 @@ Semantics:
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import time
 import traceback
+from pathlib import Path
 
 import numpy as np
 
@@ -68,6 +71,11 @@ def launched_by_mpi() -> bool:
         if value.isdigit() and int(value) > 1:
             return True
     return False
+
+
+def find_mpiexec() -> str | None:
+    """The ``mpiexec`` on the PATH, else the one beside this Python (the mpich wheel's), or None."""
+    return shutil.which("mpiexec") or shutil.which("mpiexec", path=str(Path(sys.executable).parent))
 
 
 def _mpi():
@@ -90,24 +98,6 @@ def shard_bounds(n: int, size: int, rank: int) -> tuple[int, int]:
     base, extra = divmod(n, size)
     start = rank * base + min(rank, extra)
     return start, start + base + (1 if rank < extra else 0)
-
-
-def _take(structure, start: int, stop: int):
-    if structure is None:
-        return None
-    if isinstance(structure, dict):
-        return {k: _take(v, start, stop) for k, v in structure.items()}
-    if isinstance(structure, list | tuple):
-        return type(structure)(_take(v, start, stop) for v in structure)
-    return structure[start:stop]
-
-
-def _rows(structure) -> int:
-    if isinstance(structure, dict):
-        return _rows(next(iter(structure.values())))
-    if isinstance(structure, list | tuple):
-        return _rows(structure[0])
-    return len(structure)
 
 
 class DataParallel:
@@ -145,10 +135,9 @@ class DataParallel:
         return f"DataParallel(rank={self.rank}, size={self.size})"
 
     # ----------------------------------------------------------- data
-    def shard(self, batch: tuple) -> tuple:
-        """This rank's rows of a global batch ``(x, y, sample_weight)``."""
-        start, stop = shard_bounds(_rows(batch[0]), self.size, self.rank)
-        return tuple(_take(part, start, stop) for part in batch)
+    def rows(self, n: int) -> tuple[int, int]:
+        """The rows ``[start, stop)`` of a global batch of ``n`` that this rank takes."""
+        return shard_bounds(n, self.size, self.rank)
 
     # -------------------------------------------------------- weights
     def broadcast_weights(self, model) -> None:
@@ -167,8 +156,6 @@ class DataParallel:
         of every trainable variable, every non-trainable weight (moving
         statistics, averaged), n_r and a divergence flag.
         """
-        import time
-
         moving = model.non_trainable_weights
         sizes = [v.data.size for v in variables] + [w.data.size for w in moving]
         total = sum(sizes) + 2
@@ -195,9 +182,9 @@ class DataParallel:
         self.allreduce_calls += 1
         samples, diverged = buf[offset], buf[offset + 1] > 0
         offset = 0
-        for v in variables:
+        for v in variables:  # one fresh array per gradient (a leaf's grad never aliases)
             part = buf[offset:offset + v.data.size]
-            v.grad = (part / max(samples, 1.0)).reshape(v.data.shape).astype(v.data.dtype)
+            v.grad = np.divide(part, max(samples, 1.0), dtype=v.data.dtype).reshape(v.data.shape)
             offset += v.data.size
         for w in moving:
             w.data[...] = (buf[offset:offset + w.data.size] / self.size).reshape(w.data.shape)

@@ -144,7 +144,6 @@ class InputSpec:
                 )
 
 
-
 def _marking_built(build):
     """``build`` followed by ``built = True`` (and the shape it was built for)."""
 
@@ -157,6 +156,7 @@ def _marking_built(build):
 
     build_and_mark._marks_built = True
     return build_and_mark
+
 
 class Layer:
     """Base class of all layers.

@@ -51,12 +51,15 @@ def _first_dim(structure) -> int:
     return int(np.shape(_leaves(structure)[0])[0])
 
 
-def _slice(structure, stop: int):
+def _slice(structure, stop: int, start: int = 0):
+    """Rows ``[start, stop)`` of every array in ``structure`` (None stays None)."""
+    if structure is None:
+        return None
     if isinstance(structure, dict):
-        return {k: _slice(v, stop) for k, v in structure.items()}
+        return {k: _slice(v, stop, start) for k, v in structure.items()}
     if isinstance(structure, list | tuple):
-        return type(structure)(_slice(v, stop) for v in structure)
-    return structure[:stop]
+        return type(structure)(_slice(v, stop, start) for v in structure)
+    return structure[start:stop]
 
 
 def _log_value(result):
@@ -273,24 +276,12 @@ class Trainer:
 
     def train_step(self, x, y=None, sample_weight=None) -> None:
         """One update on one batch: forward, loss, backward, optimizer step; metrics updated."""
-        if not self._x_checked:  # fit checks in-memory arrays whole, once
-            check_finite(x, "x")
-        self._prepare(x)
         variables = self.trainable_weights
-        with enable_grad():
-            y_pred = self(x, training=True)
-            self.diverged = not all(np.isfinite(p.data).all() for p in _as_list(y_pred))
-            if self.diverged:  # finite inputs, NaN/inf outputs: the weights have blown up
-                self._loss_trackers["loss"].update_state(float("nan"), sample_weight=_first_dim(x))
-                return
-            loss = self.compute_loss(x, y, y_pred, sample_weight)
-        for variable in variables:
-            variable.grad = None
-        self.diverged = not np.isfinite(loss.item())
+        loss, y_pred = self._gradients(x, y, sample_weight, variables)
         if not self.diverged:  # a NaN/inf loss has no useful gradient: no update is made
-            loss.backward()
             self.optimizer.apply_gradients([(v.grad, v) for v in variables])
-        self._update_metrics(loss, x, y, y_pred, sample_weight)
+        if loss is not None:
+            self._update_metrics(loss, x, y, y_pred, sample_weight)
 
     def _train_step_distributed(self, strategy, x, y=None, sample_weight=None) -> None:
         """:meth:`train_step` on this rank's shard, with the gradients averaged over the ranks.
@@ -302,25 +293,38 @@ class Trainer:
         """
         count = _first_dim(x)
         variables = self.trainable_weights
-        for variable in variables:
-            variable.grad = None
         loss = y_pred = None
-        finite = True
+        self.diverged = False
         if count:
-            if not self._x_checked:
-                check_finite(x, "x")
-            self._prepare(x)
-            with enable_grad():
-                y_pred = self(x, training=True)
-                loss = self.compute_loss(x, y, y_pred, sample_weight)
-            finite = bool(np.isfinite(loss.item()))
-            if finite:
-                loss.backward()
-        self.diverged = strategy.average_gradients(self, variables, count, finite)
+            loss, y_pred = self._gradients(x, y, sample_weight, variables)
+        self.diverged = strategy.average_gradients(self, variables, count, not self.diverged)
         if not self.diverged:
             self.optimizer.apply_gradients([(v.grad, v) for v in variables])
-        if count:
+        if loss is not None:
             self._update_metrics(loss, x, y, y_pred, sample_weight)
+
+    def _gradients(self, x, y, sample_weight, variables) -> tuple:
+        """Forward, loss and backward on one batch: ``(loss, y_pred)``, each ``v.grad`` set.
+
+        Sets ``self.diverged`` when the outputs or the loss are not finite: then
+        no gradient is computed, and the loss is None if the outputs blew up.
+        """
+        if not self._x_checked:  # fit checks in-memory arrays whole, once
+            check_finite(x, "x")
+        self._prepare(x)
+        for variable in variables:
+            variable.grad = None
+        with enable_grad():
+            y_pred = self(x, training=True)
+            self.diverged = not all(np.isfinite(p.data).all() for p in _as_list(y_pred))
+            if self.diverged:  # finite inputs, NaN/inf outputs: the weights have blown up
+                self._loss_trackers["loss"].update_state(float("nan"), sample_weight=_first_dim(x))
+                return None, y_pred
+            loss = self.compute_loss(x, y, y_pred, sample_weight)
+        self.diverged = not np.isfinite(loss.item())
+        if not self.diverged:
+            loss.backward()
+        return loss, y_pred
 
     def test_step(self, x, y=None, sample_weight=None) -> None:
         """Loss and metrics on one batch, in inference mode, without gradients."""
@@ -433,7 +437,8 @@ class Trainer:
                     if strategy is None:
                         self.train_step(bx, by, bw)
                     else:
-                        self.current_batch = strategy.shard((bx, by, bw))
+                        start, stop = strategy.rows(_first_dim(bx))  # this rank's slice
+                        self.current_batch = tuple(_slice(p, stop, start) for p in (bx, by, bw))
                         self._train_step_distributed(strategy, *self.current_batch)
                     if batch_hooks:
                         callback_list.on_train_batch_end(step, self.get_metrics_result())

@@ -156,7 +156,8 @@ class LayerwiseOptimizer:
             raise ValueError(f"{name}: {source} holds the state of a {saved_class}, "
                              f"not of a {name}")  # fmt: skip
         if variables is None:
-            variables = _unique(v for o in self.optimizers.values() for v in o._variables)
+            known = (v for o in self.optimizers.values() for v in o._variables)
+            variables = list({id(v): v for v in known}.values())  # each once, in order
         variables = list(variables)
         backup = self._snapshot()
         try:
@@ -194,15 +195,6 @@ class LayerwiseOptimizer:
     def load_state(self, path, variables=None) -> None:
         """Read :meth:`save_state`'s file. Pass ``variables`` (or :meth:`build` first)."""
         self.load_state_arrays(io.load_npz(path), variables, source=f"'{path}'")
-
-
-def _unique(variables) -> list:
-    seen, out = set(), []
-    for variable in variables:
-        if id(variable) not in seen:
-            seen.add(id(variable))
-            out.append(variable)
-    return out
 
 
 def _in_saved_order(variables: list, arrays: dict) -> list:
