@@ -13,6 +13,25 @@ import numpy as np
 from treino.autograd import Tensor
 
 
+class Structure:
+    """A counter of changes to what a model trains, so that lists derived from it can be cached.
+
+    Training asks every step for the trainable variables and the penalties of
+    a model; walking its layers for them costs more than some of the layers'
+    arithmetic. ``Structure.version`` goes up whenever that answer can change:
+    an attribute set on a layer (a sublayer added, ``trainable`` switched, an
+    activity regularizer set), a weight added, a variable's ``trainable`` or
+    ``regularizer`` changed, a layer added to or removed from a Sequential.
+    A list computed at one version is still right while the version is the same.
+    """
+
+    version = 0
+
+    @classmethod
+    def changed(cls) -> None:
+        cls.version += 1
+
+
 class Variable(Tensor):
     """A named, optionally trainable leaf tensor owned by a layer.
 
@@ -30,7 +49,7 @@ class Variable(Tensor):
         array([1., 2.], dtype=float32)
     """
 
-    __slots__ = ("trainable", "path", "regularizer")
+    __slots__ = ("_trainable", "path", "_regularizer")
 
     def __init__(self, value, name: str, trainable: bool = True, path: str | None = None,
                  regularizer=None, dtype=None):  # fmt: skip
@@ -39,6 +58,24 @@ class Variable(Tensor):
         self.trainable = bool(trainable)
         self.path = path or name
         self.regularizer = regularizer
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        Structure.changed()
+
+    @property
+    def regularizer(self):
+        return self._regularizer
+
+    @regularizer.setter
+    def regularizer(self, value) -> None:
+        self._regularizer = value
+        Structure.changed()
 
     def assign(self, value) -> None:
         """Overwrite the values in place (shape must match; dtype is converted)."""

@@ -20,7 +20,7 @@ import numpy as np
 from treino import backend, ops
 from treino.autograd import Tensor, no_grad
 from treino.naming import snake_case
-from treino.variables import Variable
+from treino.variables import Structure, Variable
 
 _name_counts: defaultdict = defaultdict(int)
 
@@ -218,6 +218,7 @@ class Layer:
                 if layer is not self and all(layer is not known for known in self._sublayers):
                     self._sublayers.append(layer)
         object.__setattr__(self, key, value)
+        Structure.changed()
 
     # ------------------------------------------------------------- trainability
     @property
@@ -262,10 +263,22 @@ class Layer:
         )  # fmt: skip
         variable.requires_grad = trainable and self._trainable
         self._own_weights.append(variable)
+        Structure.changed()
         return variable
+
+    def _cached(self, key: str, compute):
+        """``compute()``, remembered until the model's structure changes (see ``Structure``)."""
+        cache = self.__dict__.setdefault("_structure_cache", {})
+        entry = cache.get(key)
+        if entry is None or entry[0] != Structure.version:
+            entry = cache[key] = (Structure.version, compute())
+        return entry[1]
 
     def _all_layers(self) -> list:
         """This layer and every nested sublayer, each once, depth first."""
+        return self._cached("layers", self._walk_layers)
+
+    def _walk_layers(self) -> list:
         seen, order, stack = set(), [], [self]
         while stack:
             layer = stack.pop()
@@ -279,7 +292,8 @@ class Layer:
     @property
     def trainable_weights(self) -> list:
         """Weights learned by gradient descent (empty when the layer is frozen)."""
-        return self._trainable_weights_of(self._all_layers())
+        found = self._cached("trainable", lambda: self._trainable_weights_of(self._all_layers()))
+        return list(found)
 
     def _trainable_weights_of(self, layers: list) -> list:
         if not self._trainable:
@@ -367,12 +381,17 @@ class Layer:
         As in Keras, only *trainable* weights are penalised: a frozen layer's
         penalty would be a constant that no step can reduce.
         """
-        layers = self._all_layers()  # walked once for both kinds of penalty
-        out = [w.regularizer(w) for w in self._trainable_weights_of(layers)
-               if w.regularizer is not None]  # fmt: skip
-        for layer in layers:
+        regularized, active = self._cached("penalised", self._penalised)
+        out = [w.regularizer(w) for w in regularized]
+        for layer in active:
             out.extend(layer._activity_losses)
         return out
+
+    def _penalised(self) -> tuple:
+        """(trainable weights with a regularizer, layers with an activity regularizer)."""
+        layers = self._all_layers()
+        return ([w for w in self._trainable_weights_of(layers) if w.regularizer is not None],
+                [layer for layer in layers if layer.activity_regularizer is not None])
 
     # ------------------------------------------------------------ build / call
     def __init_subclass__(cls, **kwargs):
@@ -426,11 +445,15 @@ class Layer:
             kwargs["mask"] = mask
         if single:
             inputs = self._convert_input(inputs)
-            self._check_before_and_build([inputs], inputs.shape)
+            checked = (inputs.shape, self.input_spec)  # a shape passes a spec once and for all
+            if not self.built or checked != self.__dict__.get("_checked"):
+                self._check_before_and_build([inputs], inputs.shape)
+                object.__setattr__(self, "_checked", (inputs.shape, self.input_spec))
         else:
             inputs = self._convert_inputs(inputs)
             self._check_before_and_build(_flatten(inputs), _shape_of(inputs))
-        object.__setattr__(self, "_activity_losses", [])  # internal: no sublayer tracking
+        if self.activity_regularizer is not None:  # the last call's penalties only
+            object.__setattr__(self, "_activity_losses", [])  # internal: no sublayer tracking
         if training is None and _training_context:
             training = _training_context[-1]
         _training_context.append(training)
@@ -438,10 +461,11 @@ class Layer:
             outputs = self._call_with_training(inputs, training, **kwargs)
         finally:
             _training_context.pop()
-        object.__setattr__(self, "_last_output_shape",
+        object.__setattr__(self, "_last_output_shape",  # for summary(), batch axis as None
                            (None, *outputs.shape[1:]) if isinstance(outputs, Tensor)
                            else _map(lambda t: (None, *t.shape[1:]), outputs))  # fmt: skip
-        _attach_mask(outputs, self.compute_mask(inputs, mask))
+        if mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            _attach_mask(outputs, self.compute_mask(inputs, mask))
         if self.activity_regularizer is not None:  # Keras: penalty per sample of the batch
             for y in _flatten(outputs):
                 penalty = self.activity_regularizer(y)

@@ -407,14 +407,14 @@ def prepare_sparse(
                 f"{loss_name}: class labels must be whole numbers; received label "
                 f"{labels[fractional].flat[0]}"
             )
-    labels = labels.astype(np.int64)
+    labels = labels.astype(np.int64, copy=False)
     valid = None
     if ignore_class is not None:
         valid = labels != ignore_class
         labels = np.where(valid, labels, 0)
     n_classes = y_pred.shape[axis]
-    wrong = labels[(labels < 0) | (labels >= n_classes)]
-    if wrong.size:
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        wrong = labels[(labels < 0) | (labels >= n_classes)]
         raise ValueError(
             f"{loss_name}: labels must be in [0, {n_classes - 1}] for {n_classes} classes; "
             f"received label {wrong.flat[0]}"

@@ -26,6 +26,7 @@ import numpy as np
 from treino import ops
 from treino.autograd import Tensor
 from treino.losses.base import EPSILON, BuiltinLoss, prepare, prepare_sparse
+from treino.ops.nn import SoftmaxCrossEntropy
 
 # ------------------------------------------------------------------ kernels
 
@@ -56,8 +57,8 @@ def _categorical_crossentropy(y_true, y_pred, logits, label_smoothing, axis):
 
 def _sparse_categorical_crossentropy(labels, valid, y_pred, logits, axis):
     axis = axis % y_pred.ndim
-    if logits is not None:
-        values = ops.softmax_cross_entropy(logits, labels, axis=axis)
+    if logits is not None:  # labels checked by prepare_sparse: straight to the fused op
+        values = SoftmaxCrossEntropy.apply(logits, labels, axis, True)
     else:
         one_hot = np.zeros(y_pred.shape, dtype=y_pred.dtype)
         np.put_along_axis(one_hot, np.expand_dims(labels, axis), 1, axis=axis)

@@ -24,6 +24,7 @@ from __future__ import annotations
 from treino import layers as layers_module
 from treino.layers.base import InputLayer, KerasTensor, _flatten, _map, _unique
 from treino.models.model import Model
+from treino.variables import Structure
 
 
 class Node:
@@ -101,6 +102,7 @@ class Functional(Model):
         input_layers = [t.history[0] for t in self.inputs]
         self._layers = _unique(input_layers + [node.layer for node in self._nodes])
         self._sublayers.extend(layer for layer in self._layers if layer not in self._sublayers)
+        Structure.changed()
         self.built = True
 
     @property

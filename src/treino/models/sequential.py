@@ -20,6 +20,7 @@ from __future__ import annotations
 from treino import layers as layers_module
 from treino.layers.base import InputLayer, KerasTensor, Layer
 from treino.models.model import Model
+from treino.variables import Structure
 
 
 class Sequential(Model):
@@ -62,6 +63,7 @@ class Sequential(Model):
                                                dtype=layer.dtype)  # fmt: skip
             self._stack.append(layer)
             self._sublayers.append(layer)
+            Structure.changed()
         self._build_if_shape_known()
 
     def pop(self) -> Layer:
@@ -70,6 +72,7 @@ class Sequential(Model):
             raise ValueError("Sequential.pop: the model has no layers")
         layer = self._stack.pop()
         self._sublayers.remove(layer)
+        Structure.changed()
         return layer
 
     @property

@@ -7,6 +7,8 @@ incoming gradient ``G`` back over the reduced axes (the mirror image of
 
 from __future__ import annotations
 
+import math
+
 from treino.autograd import Function, Tensor
 from treino.backend import xp  # the array namespace: every op computes through it
 from treino.ops._util import as_tensor, expand_reduced, normalize_axis
@@ -28,7 +30,7 @@ class Mean(Function):
 
     def forward(self, x, axes, keepdims):
         self.shape, self.axes, self.keepdims = x.shape, axes, keepdims
-        self.count = int(xp.prod([x.shape[a] for a in axes])) if axes else 1
+        self.count = math.prod(x.shape[a] for a in axes)
         return xp.mean(x, axis=axes, keepdims=keepdims)
 
     def backward(self, g):
