@@ -282,3 +282,67 @@ def test_a_forked_child_gets_its_own_helper_thread(monkeypatch):
         os.waitpid(pid, 0)
         pytest.fail("the forked child hung waiting for the parent's helper thread")
     assert os.waitstatus_to_exitcode(done[1]) == 0
+
+
+# ------------------------------------------ cached lists of a model's structure
+def _small_model():
+    model = treino.models.Sequential([layers.Dense(4, activation="relu", input_shape=(3,)),
+                                      layers.Dense(2)])  # fmt: skip
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+def test_trainable_weights_follow_every_change_of_structure():
+    model = _small_model()
+    first, second = model.layers
+    assert len(model.trainable_weights) == 4
+    first.trainable = False  # a layer frozen after the list was cached
+    assert [w.path for w in model.trainable_weights] == [w.path for w in second.weights]
+    first.trainable = True
+    second.kernel.trainable = False  # one variable frozen
+    assert second.kernel not in model.trainable_weights and len(model.trainable_weights) == 3
+    second.kernel.trainable = True
+    model.add(layers.Dense(1))  # a layer added, then built by a call
+    model(np.zeros((1, 3), np.float32))
+    assert len(model.trainable_weights) == 6
+    model.pop()
+    assert len(model.trainable_weights) == 4
+    returned = model.trainable_weights
+    returned.clear()  # callers get their own list
+    assert len(model.trainable_weights) == 4
+
+
+def test_freezing_a_layer_between_fits_stops_its_updates():
+    model = _small_model()
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+    y = np.ones((16, 2), np.float32)
+    model.fit(x, y, epochs=1, verbose=0)
+    frozen = model.layers[0].kernel.numpy().copy()
+    model.layers[0].trainable = False
+    model.fit(x, y, epochs=2, verbose=0)
+    np.testing.assert_array_equal(model.layers[0].kernel.numpy(), frozen)
+
+
+def test_penalties_follow_regularizers_set_after_the_first_call():
+    model = _small_model()
+    x = np.ones((2, 3), np.float32)
+    model(x)
+    assert model.losses == []
+    first = model.layers[0]
+    first.kernel.regularizer = treino.regularizers.L2(0.5)
+    assert len(model.losses) == 1
+    expected = 0.5 * float(np.sum(first.kernel.numpy() ** 2))
+    assert model.losses[0].item() == pytest.approx(expected, rel=1e-6)
+    first.activity_regularizer = treino.regularizers.L1(0.1)
+    model(x)
+    assert len(model.losses) == 2
+    first.trainable = False  # a frozen layer's weight penalty is a constant: left out
+    assert len(model.losses) == 1
+
+
+def test_an_input_shape_is_checked_again_when_the_spec_changes():
+    dense = layers.Dense(2)
+    dense(np.zeros((1, 3), np.float32))
+    with pytest.raises(ValueError, match="incompatible"):
+        dense(np.zeros((1, 4), np.float32))
+    dense(np.zeros((5, 3), np.float32))  # another batch size passes
