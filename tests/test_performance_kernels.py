@@ -346,3 +346,19 @@ def test_an_input_shape_is_checked_again_when_the_spec_changes():
     with pytest.raises(ValueError, match="incompatible"):
         dense(np.zeros((1, 4), np.float32))
     dense(np.zeros((5, 3), np.float32))  # another batch size passes
+
+
+# ------------------------------------------------------------ the allocator
+def test_fit_keeps_freed_memory_for_the_next_batch(monkeypatch):
+    import platform
+
+    from treino import backend
+
+    calls = []
+    monkeypatch.setattr(backend, "keep_freed_memory", lambda: calls.append(1) or True)
+    _small_model().fit(np.zeros((4, 3), np.float32), np.zeros((4, 2), np.float32), verbose=0)
+    assert calls == [1]
+    monkeypatch.undo()
+    tuned = backend.keep_freed_memory()
+    assert tuned == (platform.libc_ver()[0] == "glibc")
+    assert backend.keep_freed_memory() == tuned  # once per process: the answer stays

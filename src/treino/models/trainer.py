@@ -26,6 +26,7 @@ import threading
 
 import numpy as np
 
+from treino import backend
 from treino import losses as losses_module
 from treino import metrics as metrics_module
 from treino import optimizers as optimizers_module
@@ -418,6 +419,7 @@ class Trainer:
         )  # fmt: skip
         self.stop_training = False
         self._interrupted = False
+        backend.keep_freed_memory()  # the next batch reuses this one's memory
         logs: dict = {}
         self._x_checked = x_checked
         if strategy is not None:
