@@ -361,14 +361,16 @@ class LSTMSequence(Function):
         h, c = states
         h[0], c[0] = h0, c0
         tanh_c = xp.empty((steps, n, u), dtype=x.dtype)  # φ(cₜ), kept for backward
-        recurrent = xp.empty((4, n, u), dtype=x.dtype)
+        recurrent = xp.empty((n, 4 * u), dtype=x.dtype)  # hₜ₋₁·U, the gates side by side
+        by_gate = recurrent.reshape(n, 4, u).swapaxes(0, 1)  # the same numbers, gate-major
         h_in, i_g = xp.empty_like(h0), xp.empty_like(h0)
         with _quiet_overflow():
             for t in range(steps):
                 a = gates[:, t]
-                xp.matmul(_recurrent_input(h[t], recurrent_mask, h_in), recurrent_by_gate,
+                # One (N, u)·(u, 4u) product: faster than four (N, u)·(u, u) ones
+                xp.matmul(_recurrent_input(h[t], recurrent_mask, h_in), recurrent_kernel,
                           out=recurrent)  # fmt: skip
-                a += recurrent
+                a += by_gate
                 i, f, g, o = a
                 sigma.apply(a[:2])  # i and f together
                 phi.apply(g)
