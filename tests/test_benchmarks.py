@@ -70,3 +70,23 @@ def test_a_quick_run_reports_both_frameworks(tmp_path):
     (case,) = saved["cases"]
     assert case["case"] == "adam_1m" and case["ratio"] > 0
     assert case["treino"]["times"] and case["torch"]["times"]
+
+
+def test_the_readme_table_is_made_from_a_run(tmp_path, capsys):
+    from benchmarks import table
+
+    flops, peak = mlp_epoch_flops(60_000), 100e9
+    run = {"machine": {}, "cases": [
+        summarize("mlp_b128", {"treino": [_result([1.0, 3.0], 100)],
+                               "torch": [_result([2.0, 4.0], 200)]}),
+        summarize("roofline", {f: [_result([flops / peak * 2, flops / peak * 4], 1, flops=flops,
+                                           peak_flops=peak)] for f in ("treino", "torch")}),
+    ]}  # fmt: skip
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(run))
+    assert table.main([str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2] == "| same MLP, batch 128, epoch | 2.00 s | 3.00 s | 0.67 | 0.50 |"
+    assert lines[3] == "| peak memory, MLP training | 100 MiB | 200 MiB | 0.50 | |"
+    assert "| 33%; 50% | 33%; 50% |" in lines[4]  # the median epoch, then the fastest
+    assert table.main([]) == 2
