@@ -348,6 +348,42 @@ def test_an_input_shape_is_checked_again_when_the_spec_changes():
     dense(np.zeros((5, 3), np.float32))  # another batch size passes
 
 
+
+def test_the_training_loop_keeps_the_cached_structure(monkeypatch):
+    from treino.layers import base
+    from treino.variables import Structure
+
+    model = _small_model()
+    x, y = np.ones((8, 3), np.float32), np.ones((8, 2), np.float32)
+    model.fit(x, y, batch_size=2, epochs=1, verbose=0)
+    walks = []
+    walk = base.Layer._walk_layers
+    monkeypatch.setattr(base.Layer, "_walk_layers", lambda self: walks.append(1) or walk(self))
+    version = Structure.version
+    model.fit(x, y, batch_size=2, epochs=2, verbose=0)  # sets current_batch, diverged … per step
+    assert Structure.version == version and walks == []
+    model.layers[0].replacement = layers.Dense(1)  # a layer set as an attribute is structure
+    assert Structure.version > version
+
+
+# ------------------------------------------- reductions along a short last axis
+@pytest.mark.parametrize("shape", [(512, 10), (3, 100, 4), (200, 16), (8, 10), (300, 40)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_reduce_keepdims_matches_numpy(shape, dtype):
+    from treino.ops._util import reduce_keepdims
+
+    x = (data(*shape, seed=3) * 50).astype(dtype)
+    for axis in range(-1, len(shape)):
+        np.testing.assert_array_equal(reduce_keepdims(np.maximum, x, axis),
+                                      np.max(x, axis=axis, keepdims=True))  # fmt: skip
+        scale = np.sum(np.abs(x), axis=axis, keepdims=True).astype(np.float64)
+        error = np.abs(reduce_keepdims(np.add, x, axis) - np.sum(x, axis=axis, keepdims=True))
+        assert np.all(error <= 4 * np.finfo(np.float32).eps * scale)  # the order of additions
+    view = x[..., ::2]  # not contiguous: the plain reduction
+    np.testing.assert_array_equal(reduce_keepdims(np.maximum, view, -1),
+                                  np.max(view, axis=-1, keepdims=True))  # fmt: skip
+
+
 # ------------------------------------------------------------ the allocator
 def test_fit_keeps_freed_memory_for_the_next_batch(monkeypatch):
     import platform

@@ -158,6 +158,22 @@ def _marking_built(build):
     return build_and_mark
 
 
+
+_STRUCTURAL = frozenset({"_trainable", "_sublayers", "_own_weights", "activity_regularizer"})
+"""Layer attributes that decide what a model trains (see :class:`Structure`)."""
+
+
+def _holds_parts(value) -> bool:
+    """Whether ``value`` is a layer or variable, or a list/tuple holding one.
+
+    Setting or replacing such an attribute changes the model's structure; the
+    training loop's own attributes (the current batch, ``stop_training``,
+    ``diverged``) do not, and must not clear the caches every step.
+    """
+    if isinstance(value, Layer | Variable):
+        return True
+    return isinstance(value, list | tuple) and any(isinstance(v, Layer | Variable) for v in value)
+
 class Layer:
     """Base class of all layers.
 
@@ -217,8 +233,9 @@ class Layer:
             for layer in value if isinstance(value, list | tuple) else [value]:
                 if layer is not self and all(layer is not known for known in self._sublayers):
                     self._sublayers.append(layer)
+        if key in _STRUCTURAL or _holds_parts(value) or _holds_parts(self.__dict__.get(key)):
+            Structure.changed()
         object.__setattr__(self, key, value)
-        Structure.changed()
 
     # ------------------------------------------------------------- trainability
     @property

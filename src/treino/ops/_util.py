@@ -114,3 +114,27 @@ def expand_reduced(grad, shape: tuple, axes: tuple, keepdims: bool):
     if not keepdims:
         grad = xp.expand_dims(grad, axes) if axes else grad
     return xp.broadcast_to(grad, shape)
+
+
+SHORT_AXIS = 16
+"""A reduced axis at most this long, last in memory, is reduced through a transposed copy."""
+
+
+def reduce_keepdims(ufunc, x, axis: int):
+    """``ufunc.reduce(x, axis, keepdims=True)``, fast also when ``axis`` is short and last.
+
+    NumPy reduces a C-ordered (N, C) array along its last axis one row at a
+    time: N calls of its inner loop, each over only C values. For the logits
+    of a classifier (C = 10, N = 512) that costs 3–4 times as much as the
+    arithmetic. Copying the array transposed, (C, N), and reducing along the
+    first axis instead makes it C vectorised passes over rows of N values
+    (measured at 512 × 10: max 23 → 7 µs, sum 16 → 6 µs). A maximum is the
+    same to the bit; a sum may differ in the last bit (another order of the
+    additions).
+    """
+    axis = axis % x.ndim
+    if (axis != x.ndim - 1 or x.ndim < 2 or x.shape[axis] > SHORT_AXIS
+            or x.size < 64 * x.shape[axis] or not x.flags.c_contiguous):  # fmt: skip
+        return ufunc.reduce(x, axis=axis, keepdims=True)
+    columns = xp.ascontiguousarray(xp.moveaxis(x, -1, 0))
+    return xp.expand_dims(ufunc.reduce(columns, axis=0), -1)

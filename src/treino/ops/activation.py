@@ -13,7 +13,7 @@ import math
 
 from treino.autograd import Function, Tensor
 from treino.backend import xp  # the array namespace: every op computes through it
-from treino.ops._util import as_tensor
+from treino.ops._util import as_tensor, reduce_keepdims
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -216,8 +216,9 @@ class Softmax(Function):
     """
 
     def forward(self, x, axis):
-        e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
-        y = e / xp.sum(e, axis=axis, keepdims=True)
+        y = x - reduce_keepdims(xp.maximum, x, axis)
+        xp.exp(y, out=y)
+        y /= reduce_keepdims(xp.add, y, axis)
         self.save_for_backward(y)
         self.axis = axis
         return y
@@ -234,8 +235,8 @@ class LogSoftmax(Function):
     """
 
     def forward(self, x, axis):
-        shifted = x - xp.max(x, axis=axis, keepdims=True)
-        y = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+        shifted = x - reduce_keepdims(xp.maximum, x, axis)
+        y = shifted - xp.log(reduce_keepdims(xp.add, xp.exp(shifted), axis))
         self.save_for_backward(y)
         self.axis = axis
         return y

@@ -16,7 +16,7 @@ import math
 from treino import backend
 from treino.autograd import Function, Tensor
 from treino.backend import xp  # the array namespace: every op computes through it
-from treino.ops._util import as_tensor, common_float
+from treino.ops._util import as_tensor, common_float, reduce_keepdims
 
 
 class SoftmaxCrossEntropy(Function):
@@ -27,8 +27,8 @@ class SoftmaxCrossEntropy(Function):
     """
 
     def forward(self, logits, labels, axis, sparse):
-        shifted = logits - xp.max(logits, axis=axis, keepdims=True)
-        log_p = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+        log_p = logits - reduce_keepdims(xp.maximum, logits, axis)
+        log_p -= xp.log(reduce_keepdims(xp.add, xp.exp(log_p), axis))
         self.axis, self.sparse = axis, sparse
         if sparse:
             self.save_for_backward(log_p, labels)
