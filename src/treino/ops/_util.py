@@ -111,8 +111,8 @@ def normalize_axis(axis, ndim: int, op: str = "axis") -> tuple:
 
 def expand_reduced(grad, shape: tuple, axes: tuple, keepdims: bool):
     """Broadcast the gradient of a reduction back to the input's ``shape``."""
-    if not keepdims:
-        grad = xp.expand_dims(grad, axes) if axes else grad
+    if not keepdims and axes:  # a 1 back in each reduced axis (reshape: cheaper than expand_dims)
+        grad = xp.reshape(grad, tuple(1 if a in axes else n for a, n in enumerate(shape)))
     return xp.broadcast_to(grad, shape)
 
 
@@ -136,5 +136,5 @@ def reduce_keepdims(ufunc, x, axis: int):
     if (axis != x.ndim - 1 or x.ndim < 2 or x.shape[axis] > SHORT_AXIS
             or x.size < 64 * x.shape[axis] or not x.flags.c_contiguous):  # fmt: skip
         return ufunc.reduce(x, axis=axis, keepdims=True)
-    columns = xp.ascontiguousarray(xp.moveaxis(x, -1, 0))
-    return xp.expand_dims(ufunc.reduce(columns, axis=0), -1)
+    columns = xp.ascontiguousarray(x.reshape(-1, x.shape[-1]).T)  # (C, rows)
+    return ufunc.reduce(columns, axis=0).reshape(*x.shape[:-1], 1)
