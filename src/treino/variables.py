@@ -19,9 +19,11 @@ class Structure:
     Training asks every step for the trainable variables and the penalties of
     a model; walking its layers for them costs more than some of the layers'
     arithmetic. ``Structure.version`` goes up whenever that answer can change:
-    an attribute set on a layer (a sublayer added, ``trainable`` switched, an
-    activity regularizer set), a weight added, a variable's ``trainable`` or
-    ``regularizer`` changed, a layer added to or removed from a Sequential.
+    a layer attribute set to (or replacing) a layer or variable, ``trainable``
+    switched, an activity regularizer set, a weight added, a variable's
+    ``trainable`` or ``regularizer`` changed, a layer added to or removed from
+    a Sequential. Other attributes (the training loop's ``current_batch``,
+    ``diverged`` …) leave it alone.
     A list computed at one version is still right while the version is the same.
     """
 

@@ -158,7 +158,6 @@ def _marking_built(build):
     return build_and_mark
 
 
-
 _STRUCTURAL = frozenset({"_trainable", "_sublayers", "_own_weights", "activity_regularizer"})
 """Layer attributes that decide what a model trains (see :class:`Structure`)."""
 
@@ -173,6 +172,7 @@ def _holds_parts(value) -> bool:
     if isinstance(value, Layer | Variable):
         return True
     return isinstance(value, list | tuple) and any(isinstance(v, Layer | Variable) for v in value)
+
 
 class Layer:
     """Base class of all layers.
@@ -465,7 +465,7 @@ class Layer:
             checked = (inputs.shape, self.input_spec)  # a shape passes a spec once and for all
             if not self.built or checked != self.__dict__.get("_checked"):
                 self._check_before_and_build([inputs], inputs.shape)
-                object.__setattr__(self, "_checked", (inputs.shape, self.input_spec))
+                object.__setattr__(self, "_checked", checked)
         else:
             inputs = self._convert_inputs(inputs)
             self._check_before_and_build(_flatten(inputs), _shape_of(inputs))
