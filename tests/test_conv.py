@@ -329,6 +329,104 @@ def test_max_pool_same_padding_never_picks_the_padding():
     np.testing.assert_array_equal(y, [[-1, -3], [-7, -9]])
 
 
+# ------------------------------------------------------------ memory format
+def channels_first(x):
+    """x (N, H, W, C) with the same values, stored channels first (as a convolution's output)."""
+    stored = np.ascontiguousarray(np.moveaxis(x, -1, 0))  # (C, N, H, W) in memory
+    view = stored.transpose(1, 2, 3, 0)
+    assert not view.flags.c_contiguous
+    return view
+
+
+def stored_channels_first(array) -> bool:
+    return array.transpose(3, 0, 1, 2).flags.c_contiguous
+
+
+def _values_and_gradient(op, x, g):
+    t = treino.tensor(x, requires_grad=True)
+    y = op(t)
+    y.backward(g(y.shape))
+    return y.numpy(), t.grad
+
+
+@pytest.mark.parametrize("pool, strides, padding", POOL2D_GRID,
+                         ids=[_grid_id(c) for c in POOL2D_GRID])  # fmt: skip
+def test_pooling_is_the_same_whatever_the_memory_order(pool, strides, padding):
+    x = distinct(2, 7, 6, 3)
+    x[:, :2] = 0.0  # ties, as after a ReLU
+    for op in (max_pool2d, avg_pool2d):
+        def pool_op(t, op=op):
+            return op(t, pool, strides, padding)
+
+        def upstream(shape):
+            return data(*shape, seed=3)
+
+        def upstream_channels_first(shape):
+            return channels_first(data(*shape, seed=3))
+
+        y, grad = _values_and_gradient(pool_op, x, upstream)
+        for gradient in (upstream, upstream_channels_first):
+            y_cf, grad_cf = _values_and_gradient(pool_op, channels_first(x), gradient)
+            np.testing.assert_array_equal(y_cf, y)
+            np.testing.assert_array_equal(grad_cf, grad)
+        assert treino.gradcheck(pool_op, channels_first(distinct(2, 7, 6, 3)))
+
+
+def test_max_pool_ties_go_first_in_channels_first_memory_too():
+    zeros = channels_first(np.zeros((1, 2, 2, 3)))
+    np.testing.assert_array_equal(_max_pool_grad(zeros)[0, :, :, 1], [[1, 0], [0, 0]])
+    x = np.zeros((1, 2, 2, 2))
+    x[0, :, :, 1] = [[0.0, 5.0], [5.0, 1.0]]
+    np.testing.assert_array_equal(_max_pool_grad(channels_first(x))[0, :, :, 1], [[0, 1], [0, 0]])
+
+
+def test_a_few_channel_convolution_hands_on_channels_first_memory():
+    x = treino.tensor(data(2, 12, 12, 1), requires_grad=True)
+    k = treino.tensor(data(5, 5, 1, 4, seed=1), requires_grad=True)
+    y = conv2d(x, k, padding="same", relu=True)  # im2col builds X_col column by column
+    assert stored_channels_first(y.numpy())
+    pooled = max_pool2d(y)
+    assert stored_channels_first(pooled.numpy())  # pooling keeps the order it receives
+    pooled.sum().backward()
+    assert x.grad.shape == (2, 12, 12, 1)
+    wide = conv2d(data(2, 6, 6, 8), data(3, 3, 8, 4, seed=1))  # many channels: channels last
+    assert wide.numpy().flags.c_contiguous
+
+
+@pytest.mark.parametrize("shape, kernel", [((2, 9, 9, 1), (3, 3, 1, 4)),
+                                           ((2, 6, 5, 4), (3, 2, 4, 3))])  # fmt: skip
+@pytest.mark.parametrize("relu", [False, True])
+def test_convolution_gradients_are_the_same_whatever_the_memory_order_of_g(shape, kernel, relu):
+    x, k, b = data(*shape), data(*kernel, seed=1), data(kernel[-1], seed=2)
+    grads = []
+    for order in (np.ascontiguousarray, channels_first):
+        tensors = [treino.tensor(a, requires_grad=True) for a in (x, k, b)]
+        y = conv2d(*tensors, padding="same", relu=relu)
+        y.backward(order(data(*y.shape, seed=3)))
+        grads.append([t.grad for t in tensors])
+    for first, second in zip(*grads, strict=True):
+        np.testing.assert_allclose(first, second, rtol=1e-12, atol=1e-12)
+    assert treino.gradcheck(lambda *t: conv2d(*t, padding="same", relu=relu), x, k, b)
+
+
+def test_convolution_of_a_channels_first_input():
+    x, k = data(2, 7, 7, 3), data(3, 3, 3, 2, seed=1)
+    np.testing.assert_allclose(conv2d(channels_first(x), k).numpy(), conv2d(x, k).numpy(),
+                               rtol=1e-12, atol=1e-12)  # fmt: skip
+    assert treino.gradcheck(lambda a, w: conv2d(a, w, padding="same"), channels_first(x), k)
+
+
+@pytest.mark.parametrize("order", [np.ascontiguousarray, np.asfortranarray])
+def test_bias_is_added_and_summed_along_either_memory_order(order):
+    from treino.ops.conv import add_bias, bias_gradient
+
+    y, b = order(data(2 * 3 * 4, 5)), data(5, seed=1)
+    expected = y + b
+    add_bias(y, b, wo=4)
+    np.testing.assert_allclose(y, expected, rtol=1e-14)
+    np.testing.assert_allclose(bias_gradient(y, wo=4), expected.sum(axis=0), rtol=1e-12)
+
+
 def test_pool_float32_stays_float32():
     x = treino.tensor(data(2, 5, 5, 3, dtype=np.float32), requires_grad=True)
     for op in (max_pool2d, avg_pool2d):

@@ -31,7 +31,21 @@ For speed: X_col is made by one copy, in the memory order that streams the
 longest runs of numbers (see :func:`im2col`), and kept for ∂L/∂W — never
 recomputed; ∂L/∂X_col is computed channels-first on a frame of the padded
 image, so that each of col2im's additions is one long contiguous run (see
-:func:`col2im_matmul`); b is added, and ∂L/∂b summed, along whole image rows.
+:func:`col2im_matmul`).
+
+**Memory format.** An array is its numbers plus strides that say where each
+index lives, so the same (N, H, W, C) array can be *stored* channels last
+(each pixel's C numbers side by side) or channels first (each channel's
+pixels side by side, a transposed view of a (C, N, H, W) block). Values and
+shapes are the same; only speed differs. Y = X_col · W_mat is computed in
+X_col's own order: with few input channels im2col builds X_col column by
+column, the product comes out as Yᵀ = W_matᵀ · X_colᵀ, one row of N·Ho·Wo
+pixels per filter, and the output is handed on stored channels first — no
+copy. Bias, ReLU and ∂L/∂b then run along those long rows, and the pooling
+that usually follows finds each channel's pixels side by side
+(:mod:`treino.ops.pooling`). The input gradient comes back channels first
+too. Ops that need channels-last memory make the copy themselves
+(``im2col`` does, ``reshape`` does).
 
 Padding (TensorFlow's rule, as Keras):
 
@@ -167,9 +181,11 @@ def pad_spatial(x, pads: tuple, value: float = 0.0):
 def im2col(x_pad, kernel_hw: tuple, out_hw: tuple, strides: tuple, dilation: tuple):
     """X_col, shape (N·Ho·Wo, kh·kw·C): one row per receptive field of the padded image.
 
-    A strided view (N, Ho, Wo, kh, kw, C) names every tap of every window
-    without copying (entry [n, h, w, i, j, c] is x_pad[n, h·s_h + i·d_h,
-    w·s_w + j·d_w, c]); one ``reshape`` makes the copy. The copy streams the
+    The image is first made channels-last in memory (a copy only when it is
+    stored otherwise, as a convolution's output is). A strided view
+    (N, Ho, Wo, kh, kw, C) names every tap of every window without copying
+    (entry [n, h, w, i, j, c] is x_pad[n, h·s_h + i·d_h, w·s_w + j·d_w, c]);
+    one ``reshape`` makes the copy. The copy streams the
     longer of two runs of numbers: a window row (kw·C adjacent numbers) gives
     a C-ordered matrix; with few channels (a grayscale first layer, kw·C = 5)
     whole output rows are longer, so the same matrix is built in Fortran
@@ -177,6 +193,7 @@ def im2col(x_pad, kernel_hw: tuple, out_hw: tuple, strides: tuple, dilation: tup
     """
     (kh, kw), (ho, wo) = kernel_hw, out_hw
     (sh, sw), (dh, dw) = strides, dilation
+    x_pad = xp.ascontiguousarray(x_pad)  # channels-last memory: runs of C numbers per pixel
     n, _, _, c = x_pad.shape
     st_n, st_h, st_w, st_c = x_pad.strides
     windows = xp.lib.stride_tricks.as_strided(
@@ -192,9 +209,39 @@ def im2col(x_pad, kernel_hw: tuple, out_hw: tuple, strides: tuple, dilation: tup
     return windows.reshape(rows, taps_per_row)
 
 
+def zeros_channels_last(shape: tuple, dtype, channels_first: bool):
+    """Zeros of shape (N, H, W, C), stored channels first if asked (see *memory format*)."""
+    if not channels_first:
+        return xp.zeros(shape, dtype=dtype)
+    n, h, w, c = shape
+    return xp.zeros((c, n, h, w), dtype=dtype).transpose(1, 2, 3, 0)
+
+
+def add_bias(y_mat, bias, wo: int) -> None:
+    """y_mat (N·Ho·Wo, O) += b, in place, along whichever axis is long in memory.
+
+    Stored channels first, each column is one long run; stored channels last,
+    rows are short (O numbers), so b is repeated along whole image rows
+    (N·Ho, Wo·O) instead: long rows add about 5× faster.
+    """
+    if y_mat.flags.f_contiguous:
+        y_mat += bias
+    else:
+        image_rows = y_mat.reshape(-1, wo * y_mat.shape[1])  # a view of the same numbers
+        image_rows += xp.tile(bias, wo)
+
+
+def bias_gradient(g_mat, wo: int):
+    """∂L/∂b = Σ over the rows of G (N·Ho·Wo, O), summed along the long runs (see add_bias)."""
+    if g_mat.flags.f_contiguous:
+        return g_mat.sum(axis=0)
+    c_out = g_mat.shape[1]
+    return g_mat.reshape(-1, wo * c_out).sum(axis=0).reshape(wo, c_out).sum(axis=0)
+
+
 def col2im_matmul(g_mat, w_mat, x_shape: tuple, out_hw: tuple, kernel_hw: tuple, pads: tuple,
                   strides: tuple, dilation: tuple):  # fmt: skip
-    """∂L/∂x from G: col2im of ∂L/∂X_col = G · W_matᵀ, as kh·kw long contiguous additions.
+    """∂L/∂x from G (N·Ho·Wo, O): col2im of ∂L/∂X_col = G · W_matᵀ, as kh·kw long additions.
 
     Tap (i, j) of window (h, w) reads padded pixel (h·s_h + i·d_h, w·s_w + j·d_w).
     Split the padded image into s_h·s_w *phases* by (row mod s_h, column mod
@@ -203,13 +250,17 @@ def col2im_matmul(g_mat, w_mat, x_shape: tuple, out_hw: tuple, kernel_hw: tuple,
     pixel (h + q_i, w + q_j) of phase (r_i, r_j): every tap sees the whole
     grid of windows, shifted by (q_i, q_j). So:
 
-    1. lay G on a zero frame the size of one phase, (N, H_q, W_q, O);
+    1. lay G on a zero frame the size of one phase, (N, H_q, W_q, O), stored
+       in G's memory order;
     2. one matrix product W_mat · Gᵀ gives every tap's contribution at every
        window, channels first: shape (kh·kw·C, N·H_q·W_q);
     3. in the flattened frame a shift by (q_i, q_j) is a shift by
        q_i·W_q + q_j, so tap (i, j) is one contiguous addition into its
        phase — windows that overlap accumulate;
     4. interleave the phases into the padded image and crop the padding off.
+
+    The result is stored channels first, like the convolution's output, and
+    returned as a channels-last view (with stride 1: the phase *is* the image).
     """
     n, h, w, c = x_shape
     (ho, wo), (kh, kw) = out_hw, kernel_hw
@@ -217,7 +268,7 @@ def col2im_matmul(g_mat, w_mat, x_shape: tuple, out_hw: tuple, kernel_hw: tuple,
     (top, bottom), (left, right) = pads
     hq, wq = -(-(h + top + bottom) // sh), -(-(w + left + right) // sw)  # one phase's size
     c_out = g_mat.shape[-1]
-    frame = xp.zeros((n, hq, wq, c_out), dtype=g_mat.dtype)
+    frame = zeros_channels_last((n, hq, wq, c_out), g_mat.dtype, g_mat.flags.f_contiguous)
     frame[:, :ho, :wo] = g_mat.reshape(n, ho, wo, c_out)
     pixels = n * hq * wq
     contributions = (w_mat @ frame.reshape(pixels, c_out).T).reshape(kh, kw, c, pixels)
@@ -231,8 +282,7 @@ def col2im_matmul(g_mat, w_mat, x_shape: tuple, out_hw: tuple, kernel_hw: tuple,
             phases[r_i, r_j, :, shift : shift + pixels] += contributions[i, j]
     # pixel (q·s_h + r_i, q'·s_w + r_j) of the padded image is pixel (q, q') of phase (r_i, r_j)
     grad = phases[..., :pixels].reshape(sh, sw, c, n, hq, wq).transpose(3, 4, 0, 5, 1, 2)
-    grad = grad.reshape(n, hq * sh, wq * sw, c)[:, top : top + h, left : left + w]
-    return xp.ascontiguousarray(grad)
+    return grad.reshape(n, hq * sh, wq * sw, c)[:, top : top + h, left : left + w]
 
 
 # --------------------------------------------------------------------- ops
@@ -242,6 +292,7 @@ class Conv2D(Function):
     ∂L/∂W_mat = X_colᵀ · G ;  ∂L/∂b = Σ_{n,h,w} G ;  ∂L/∂X_col = G · W_matᵀ, then
     col2im (∂L/∂x_pad[n, h·s_h + i·d_h, w·s_w + j·d_w, c] += ∂L/∂X_col[(n,h,w), (i,j,c)])
     and crop the padding. ``padding`` holds the explicit amounts ((top, bottom), (left, right)).
+    Y keeps X_col's memory order (the module docstring's *memory format*).
     """
 
     def forward(self, x, kernel, bias, strides, padding, dilation, relu=False):
@@ -252,34 +303,33 @@ class Conv2D(Function):
         wo = (w + left + right - (kw - 1) * dilation[1] - 1) // strides[1] + 1
         cols = im2col(pad_spatial(x, padding), (kh, kw), (ho, wo), strides, dilation)
         w_mat = kernel.reshape(kh * kw * c_in, c_out)
-        y = (cols @ w_mat).reshape(n * ho, wo * c_out)  # channels-last, one image row per row
-        if bias is not None:  # b repeated along the row: long rows add ~5× faster than (N·Ho·Wo, O)
-            y += xp.tile(bias, wo)
+        # the product in X_col's memory order: built column by column, Yᵀ = W_matᵀ · X_colᵀ
+        y = (w_mat.T @ cols.T).T if cols.flags.f_contiguous else cols @ w_mat
+        if bias is not None:
+            add_bias(y, bias, wo)
         if relu:  # the fused Conv2D(activation="relu"): in place, G masked in backward
             xp.maximum(y, 0, out=y)
-        y = y.reshape(n, ho, wo, c_out)
         need_x, need_w = self.needs_input_grad[:2]
         self.geometry = (x.shape, kernel.shape, (ho, wo), strides, padding, dilation)
         self.save_for_backward(cols if need_w else None, w_mat if need_x else None,
                                y if relu else None)  # fmt: skip
-        return y
+        return y.reshape(n, ho, wo, c_out)  # a view in either memory order
 
     def backward(self, g):
         cols, w_mat, relu_out = self.saved
         x_shape, kernel_shape, out_hw, strides, padding, dilation = self.geometry
         need_x, need_w, need_b = self.needs_input_grad[:3]
+        g_mat = g.reshape(-1, kernel_shape[-1])  # G as (N·Ho·Wo, O): a view in either order
         if relu_out is not None:
-            g = g * (relu_out > 0)
-        g_mat = g.reshape(-1, kernel_shape[-1])  # G as (N·Ho·Wo, O)
+            g_mat = g_mat * (relu_out > 0)
         grad_x = grad_w = grad_b = None
         if need_x:
             grad_x = col2im_matmul(g_mat, w_mat, x_shape, out_hw, kernel_shape[:2], padding,
                                    strides, dilation)  # fmt: skip
         if need_w:
             grad_w = (cols.T @ g_mat).reshape(kernel_shape)
-        if need_b:  # Σ_{n,h,w} G: add up the image rows (as b was added), then their Wo pixels
-            wo, c_out = out_hw[1], kernel_shape[-1]
-            grad_b = g.reshape(-1, wo * c_out).sum(axis=0).reshape(wo, c_out).sum(axis=0)
+        if need_b:
+            grad_b = bias_gradient(g_mat, out_hw[1])
         return grad_x, grad_w, grad_b, None, None, None
 
 

@@ -29,6 +29,14 @@ accumulating into zeros: the fast path. (Measured on LeNet's shapes, these
 two passes beat reducing the (N, H/p, p, W/p, p, C) reshape over its two
 window axes, and ``max`` there would still need a tie-breaking pass.)
 
+**Memory format.** A convolution's output is stored channels first (see
+:mod:`treino.ops.conv`): each channel's pixels lie side by side, so a width
+tap of a 2×2 pool is one long run with stride 2, instead of 25,000 runs of C
+numbers (6 for LeNet's first layer) when channels are last in memory. Both
+passes run on whichever of the two orders the input is stored in — they
+take the axis as an argument — and the output and the gradient keep that
+order (channels-last views, no copy).
+
 Padding ``"same"`` follows TensorFlow's rule (output ⌈n / s⌉, see
 :func:`treino.ops.conv.padding_amounts`). Max pooling pads with −∞, so padding
 is never the maximum; average pooling counts only the real elements of each
@@ -115,7 +123,27 @@ def _route_pass(g, index, axis: int, size: int, stride: int, length: int):
 def _crop(grad_pad, x_shape: tuple, padding: tuple):
     (top, _), (left, _) = padding
     _, h, w, _ = x_shape
-    return xp.ascontiguousarray(grad_pad[:, top : top + h, left : left + w])
+    return grad_pad[:, top : top + h, left : left + w]
+
+
+def _stored_channels_first(x) -> bool:
+    """Whether x (N, H, W, C) is a channels-last view of channels-first (C, N, H, W) memory."""
+    return x.shape[-1] > 1 and x.transpose(3, 0, 1, 2).flags.c_contiguous
+
+
+def _to_work(x, channels_first: bool):
+    """x in the order its memory is in: (C, N, H, W) or (N, H, W, C) — a view either way."""
+    return x.transpose(3, 0, 1, 2) if channels_first else x
+
+
+def _from_work(x, channels_first: bool):
+    """The inverse of :func:`_to_work`: back to (N, H, W, C), still a view."""
+    return x.transpose(1, 2, 3, 0) if channels_first else x
+
+
+def _spatial_axes(channels_first: bool) -> tuple:
+    """(height axis, width axis) of the working order."""
+    return (2, 3) if channels_first else (1, 2)
 
 
 def _valid_counts(length: int, size: int, stride: int, before: int, count: int):
@@ -137,18 +165,23 @@ class MaxPool2D(Function):
         x_pad = pad_spatial(x, padding, value=-xp.inf)
         (ph, pw), (sh, sw) = pool_size, strides
         ho, wo = (x_pad.shape[1] - ph) // sh + 1, (x_pad.shape[2] - pw) // sw + 1
-        row_max, column_index = _max_pass(x_pad, 2, pw, sw, wo)  # (N, H', Wo, C)
-        y, row_index = _max_pass(row_max, 1, ph, sh, ho)  # (N, Ho, Wo, C)
-        self.geometry = (x.shape, x_pad.shape, pool_size, strides, padding)
+        channels_first = _stored_channels_first(x_pad)
+        h_axis, w_axis = _spatial_axes(channels_first)
+        work = _to_work(x_pad, channels_first)
+        row_max, column_index = _max_pass(work, w_axis, pw, sw, wo)  # width pooled
+        y, row_index = _max_pass(row_max, h_axis, ph, sh, ho)  # and height: (Ho, Wo)
+        self.geometry = (x.shape, x_pad.shape, pool_size, strides, padding, channels_first)
         self.save_for_backward(column_index, row_index)
-        return y
+        return _from_work(y, channels_first)
 
     def backward(self, g):
         column_index, row_index = self.saved
-        x_shape, padded_shape, (ph, pw), (sh, sw), padding = self.geometry
-        g_rows = _route_pass(g, row_index, 1, ph, sh, padded_shape[1])
-        g_pad = _route_pass(g_rows, column_index, 2, pw, sw, padded_shape[2])
-        return _crop(g_pad, x_shape, padding), None, None, None
+        x_shape, padded_shape, (ph, pw), (sh, sw), padding, channels_first = self.geometry
+        h_axis, w_axis = _spatial_axes(channels_first)
+        g = _to_work(g, channels_first)
+        g_rows = _route_pass(g, row_index, h_axis, ph, sh, padded_shape[1])
+        g_pad = _route_pass(g_rows, column_index, w_axis, pw, sw, padded_shape[2])
+        return _crop(_from_work(g_pad, channels_first), x_shape, padding), None, None, None
 
 
 class AvgPool2D(Function):
@@ -163,9 +196,14 @@ class AvgPool2D(Function):
         x_pad = pad_spatial(x, padding)
         (ph, pw), (sh, sw) = pool_size, strides
         ho, wo = (x_pad.shape[1] - ph) // sh + 1, (x_pad.shape[2] - pw) // sw + 1
-        total = _sum_pass(_sum_pass(x_pad, 2, pw, sw, wo), 1, ph, sh, ho)
+        channels_first = _stored_channels_first(x_pad)
+        h_axis, w_axis = _spatial_axes(channels_first)
+        work = _to_work(x_pad, channels_first)
+        total = _from_work(
+            _sum_pass(_sum_pass(work, w_axis, pw, sw, wo), h_axis, ph, sh, ho), channels_first
+        )
         self.scale = self._inverse_counts(x, pool_size, strides, padding, (ho, wo))
-        self.geometry = (x.shape, x_pad.shape, pool_size, strides, padding)
+        self.geometry = (x.shape, x_pad.shape, pool_size, strides, padding, channels_first)
         return total * self.scale
 
     @staticmethod
@@ -182,11 +220,12 @@ class AvgPool2D(Function):
         return (1.0 / (rows[:, None, None] * cols[None, :, None])).astype(x.dtype)
 
     def backward(self, g):
-        x_shape, padded_shape, (ph, pw), (sh, sw), padding = self.geometry
-        g = g * self.scale
-        g_rows = _route_pass(g, None, 1, ph, sh, padded_shape[1])
-        g_pad = _route_pass(g_rows, None, 2, pw, sw, padded_shape[2])
-        return _crop(g_pad, x_shape, padding), None, None, None
+        x_shape, padded_shape, (ph, pw), (sh, sw), padding, channels_first = self.geometry
+        h_axis, w_axis = _spatial_axes(channels_first)
+        g = _to_work(g * self.scale, channels_first)
+        g_rows = _route_pass(g, None, h_axis, ph, sh, padded_shape[1])
+        g_pad = _route_pass(g_rows, None, w_axis, pw, sw, padded_shape[2])
+        return _crop(_from_work(g_pad, channels_first), x_shape, padding), None, None, None
 
 
 class _HeightOne:
