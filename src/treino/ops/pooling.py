@@ -29,13 +29,13 @@ accumulating into zeros: the fast path. (Measured on LeNet's shapes, these
 two passes beat reducing the (N, H/p, p, W/p, p, C) reshape over its two
 window axes, and ``max`` there would still need a tie-breaking pass.)
 
-**Memory format.** A convolution's output is stored channels first (see
-:mod:`treino.ops.conv`): each channel's pixels lie side by side, so a width
-tap of a 2×2 pool is one long run with stride 2, instead of 25,000 runs of C
-numbers (6 for LeNet's first layer) when channels are last in memory. Both
-passes run on whichever of the two orders the input is stored in — they
-take the axis as an argument — and the output and the gradient keep that
-order (channels-last views, no copy).
+**Memory format.** A few-channel convolution hands on its output stored
+channels first (see :mod:`treino.ops.conv`): each channel's pixels lie side
+by side, so a width tap of a 2×2 pool is one long run with stride 2, instead
+of 25,000 runs of C numbers (6 for LeNet's first layer) when channels are
+last in memory. Both passes run on whichever of the two orders the input is
+stored in — they take the axis as an argument — and the output and the
+gradient keep that order (channels-last views, no copy).
 
 Padding ``"same"`` follows TensorFlow's rule (output ⌈n / s⌉, see
 :func:`treino.ops.conv.padding_amounts`). Max pooling pads with −∞, so padding
