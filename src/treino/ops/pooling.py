@@ -131,19 +131,33 @@ def _stored_channels_first(x) -> bool:
     return x.shape[-1] > 1 and x.transpose(3, 0, 1, 2).flags.c_contiguous
 
 
-def _to_work(x, channels_first: bool):
-    """x in the order its memory is in: (C, N, H, W) or (N, H, W, C) — a view either way."""
-    return x.transpose(3, 0, 1, 2) if channels_first else x
+def _in_memory_order(x, channels_first: bool) -> tuple:
+    """(x viewed in its memory order, its height axis, its width axis).
+
+    (C, N, H, W) when stored channels first, else (N, H, W, C) as it is: a view either way.
+    """
+    if channels_first:
+        return x.transpose(3, 0, 1, 2), 2, 3
+    return x, 1, 2
 
 
-def _from_work(x, channels_first: bool):
-    """The inverse of :func:`_to_work`: back to (N, H, W, C), still a view."""
+def _channels_last(x, channels_first: bool):
+    """The inverse of :func:`_in_memory_order`: back to (N, H, W, C), still a view."""
     return x.transpose(1, 2, 3, 0) if channels_first else x
 
 
-def _spatial_axes(channels_first: bool) -> tuple:
-    """(height axis, width axis) of the working order."""
-    return (2, 3) if channels_first else (1, 2)
+def _route_back(g, geometry: tuple, row_index=None, column_index=None):
+    """∂L/∂x of a pool: G back through the height pass, then the width pass, padding cropped.
+
+    With the indices (max pooling) each window's gradient goes to its
+    maximum; without (average pooling, G already divided by the counts) to
+    every tap. The passes run in the memory order the forward ran in.
+    """
+    x_shape, padded_shape, (ph, pw), (sh, sw), padding, channels_first = geometry
+    g, h_axis, w_axis = _in_memory_order(g, channels_first)
+    g_rows = _route_pass(g, row_index, h_axis, ph, sh, padded_shape[1])
+    g_pad = _route_pass(g_rows, column_index, w_axis, pw, sw, padded_shape[2])
+    return _crop(_channels_last(g_pad, channels_first), x_shape, padding)
 
 
 def _valid_counts(length: int, size: int, stride: int, before: int, count: int):
@@ -166,22 +180,16 @@ class MaxPool2D(Function):
         (ph, pw), (sh, sw) = pool_size, strides
         ho, wo = (x_pad.shape[1] - ph) // sh + 1, (x_pad.shape[2] - pw) // sw + 1
         channels_first = _stored_channels_first(x_pad)
-        h_axis, w_axis = _spatial_axes(channels_first)
-        work = _to_work(x_pad, channels_first)
+        work, h_axis, w_axis = _in_memory_order(x_pad, channels_first)
         row_max, column_index = _max_pass(work, w_axis, pw, sw, wo)  # width pooled
         y, row_index = _max_pass(row_max, h_axis, ph, sh, ho)  # and height: (Ho, Wo)
         self.geometry = (x.shape, x_pad.shape, pool_size, strides, padding, channels_first)
         self.save_for_backward(column_index, row_index)
-        return _from_work(y, channels_first)
+        return _channels_last(y, channels_first)
 
     def backward(self, g):
         column_index, row_index = self.saved
-        x_shape, padded_shape, (ph, pw), (sh, sw), padding, channels_first = self.geometry
-        h_axis, w_axis = _spatial_axes(channels_first)
-        g = _to_work(g, channels_first)
-        g_rows = _route_pass(g, row_index, h_axis, ph, sh, padded_shape[1])
-        g_pad = _route_pass(g_rows, column_index, w_axis, pw, sw, padded_shape[2])
-        return _crop(_from_work(g_pad, channels_first), x_shape, padding), None, None, None
+        return _route_back(g, self.geometry, row_index, column_index), None, None, None
 
 
 class AvgPool2D(Function):
@@ -197,11 +205,9 @@ class AvgPool2D(Function):
         (ph, pw), (sh, sw) = pool_size, strides
         ho, wo = (x_pad.shape[1] - ph) // sh + 1, (x_pad.shape[2] - pw) // sw + 1
         channels_first = _stored_channels_first(x_pad)
-        h_axis, w_axis = _spatial_axes(channels_first)
-        work = _to_work(x_pad, channels_first)
-        total = _from_work(
-            _sum_pass(_sum_pass(work, w_axis, pw, sw, wo), h_axis, ph, sh, ho), channels_first
-        )
+        work, h_axis, w_axis = _in_memory_order(x_pad, channels_first)
+        total = _sum_pass(_sum_pass(work, w_axis, pw, sw, wo), h_axis, ph, sh, ho)
+        total = _channels_last(total, channels_first)
         self.scale = self._inverse_counts(x, pool_size, strides, padding, (ho, wo))
         self.geometry = (x.shape, x_pad.shape, pool_size, strides, padding, channels_first)
         return total * self.scale
@@ -220,12 +226,7 @@ class AvgPool2D(Function):
         return (1.0 / (rows[:, None, None] * cols[None, :, None])).astype(x.dtype)
 
     def backward(self, g):
-        x_shape, padded_shape, (ph, pw), (sh, sw), padding, channels_first = self.geometry
-        h_axis, w_axis = _spatial_axes(channels_first)
-        g = _to_work(g * self.scale, channels_first)
-        g_rows = _route_pass(g, None, h_axis, ph, sh, padded_shape[1])
-        g_pad = _route_pass(g_rows, None, w_axis, pw, sw, padded_shape[2])
-        return _crop(_from_work(g_pad, channels_first), x_shape, padding), None, None, None
+        return _route_back(g * self.scale, self.geometry), None, None, None
 
 
 class _HeightOne:
