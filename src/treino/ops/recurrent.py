@@ -29,12 +29,18 @@ sequence (not one graph node per step):
   ``∂L/∂U = H₋ᵀ·Δ`` (H₋ = the states h₀ … h_{T−1}, stacked) and
   ``∂L/∂X = Δ·Wᵀ`` as one product each over all steps.
 
+The LSTM folds the input projection into the step instead: one product
+``[hₜ₋₁ xₜ 1]·[U; W; b]`` per step, whose result the gates read while it is
+still in cache, and ``∂L/∂[U; W; b] = Zᵀ·Δ`` in one product (Z the stacked
+rows [hₜ₋₁ xₜ 1]); see :class:`LSTMSequence`.
+
 Shapes: N batch, T steps, D input features, u units, k gates. Inputs are
 batch-major ``(N, T, D)`` (Keras) and weights have the Keras layout: kernel
 ``(D, k·u)``, recurrent kernel ``(u, k·u)`` with the k gates side by side.
-Inside, the ops work time-major and gate-major, ``(k, T, N, u)``: one gate at
-one step is then a contiguous (N, u) block, which NumPy's elementwise loops
-run several times faster than a column slice of an (N, k·u) matrix.
+Inside, the ops work time-major and gate-major, ``(k, T, N, u)`` (the LSTM
+``(T, k, N, u)``): one gate at one step is then a contiguous (N, u) block,
+which NumPy's elementwise loops run several times faster than a column slice
+of an (N, k·u) matrix.
 
 Masking (padded steps). ``mask`` is a boolean ``(N, T)`` array, True = a real
 step. At a padded step the state is carried over, ``hₜ = hₜ₋₁`` (and
@@ -89,10 +95,10 @@ def _sigmoid(z, out=None):
 
 
 def _sigmoid_backward(y, g, out):
-    """σ' = y(1 − y):  out = g·y − g·y·y."""
-    gy = g * y
-    xp.multiply(gy, y, out=out)
-    xp.subtract(gy, out, out=out)
+    """σ' = y(1 − y):  out = g ⊙ y(1 − y), written to ``out`` once (it may be a strided view)."""
+    slope = 1 - y
+    slope *= y
+    xp.multiply(g, slope, out=out)
 
 
 def _hard_sigmoid(z, out=None):
@@ -329,12 +335,49 @@ class SimpleRNNSequence(Function):
 
 
 # --------------------------------------------------------------------- LSTM
+_SIGMA_FIRST = [0, 1, 3, 2]
+"""Keras's gate order i, f, g, o → i, f, o, g (and back: the swap is its own inverse)."""
+
+
+def _sigma_first(weight):
+    """(rows, 4u) → the same columns with the gate blocks in the order i, f, o, g (a copy).
+
+    Inside the LSTM op the three σ gates sit side by side, so σ and σ' each
+    run as one call over three blocks instead of two calls.
+    """
+    rows, width = weight.shape
+    return weight.reshape(rows, 4, width // 4)[:, _SIGMA_FIRST].reshape(rows, width)
+
+
+def _step_operands(x, units: int, with_bias: bool):
+    """Z, (T + 1, N, u + D [+ 1]): row block t is [hₜ xₜ₊₁ 1], what step t + 1 multiplies.
+
+    The states column block is filled in as the loop produces hₜ (h₀ now is
+    left to the caller); the last block's input columns are never read.
+    """
+    n, steps, features = x.shape
+    joint = xp.empty((steps + 1, n, units + features + with_bias), dtype=x.dtype)
+    joint[:-1, :, units : units + features] = xp.swapaxes(x, 0, 1)
+    joint[-1, :, units:] = 0
+    if with_bias:
+        joint[:-1, :, -1] = 1
+    return joint
+
+
+def _feed_state(h, recurrent_mask, slot):
+    """Write hₜ where the next step's product reads it: hₜ ⊙ m with recurrent dropout, else hₜ."""
+    if recurrent_mask is None:
+        slot[...] = h
+    else:
+        xp.multiply(h, recurrent_mask, out=slot)
+
+
 class LSTMSequence(Function):
     """The LSTM over a whole sequence. Output: states and cells, (2, N, T, u), or (2, N, u) at T.
 
     Gates (Keras order i, f, c, o; σ the recurrent activation, φ the activation):
 
-        [aᵢ, a_f, a_g, aₒ] = xₜ·W + hₜ₋₁·U + b
+        [aᵢ, a_f, a_g, aₒ] = xₜ·W + hₜ₋₁·U + b = [hₜ₋₁ xₜ 1]·[U; W; b]
         i = σ(aᵢ)   f = σ(a_f)   g = φ(a_g)   o = σ(aₒ)
         cₜ = f ⊙ cₜ₋₁ + i ⊙ g
         hₜ = o ⊙ φ(cₜ)
@@ -346,87 +389,105 @@ class LSTMSequence(Function):
         Δₒ = ∂L/∂hₜ ⊙ φ(cₜ) ⊙ σ'(aₒ)      Δᵢ = ∂L/∂cₜ ⊙ g ⊙ σ'(aᵢ)
         Δ_f = ∂L/∂cₜ ⊙ cₜ₋₁ ⊙ σ'(a_f)      Δ_g = ∂L/∂cₜ ⊙ i ⊙ φ'(a_g)
 
-    with Δₜ = [Δᵢ, Δ_f, Δ_g, Δₒ]; ∂L/∂h₀ = Δ₁·Uᵀ, ∂L/∂c₀ = ∂L/∂c₁ ⊙ f₁. Then
-    ∂L/∂W = Xᵀ·Δ, ∂L/∂U = H₋ᵀ·Δ, ∂L/∂b = Σ Δ, ∂L/∂X = Δ·Wᵀ over all steps.
+    with Δₜ = [Δᵢ, Δ_f, Δ_g, Δₒ]; ∂L/∂h₀ = Δ₁·Uᵀ, ∂L/∂c₀ = ∂L/∂c₁ ⊙ f₁. Then,
+    over all steps at once, ∂L/∂[U; W; b] = Zᵀ·Δ (Z the rows [hₜ₋₁ xₜ 1] of
+    every step) and ∂L/∂X = Δ·Wᵀ.
+
+    Unlike SimpleRNN and the GRU, the LSTM does not project the inputs
+    ahead: each step makes ONE product [hₜ₋₁ xₜ 1]·[U; W; b], (N, u + D + 1)
+    by (u + D + 1, 4u). Its result is still in cache when the gates read it
+    (a precomputed projection would be written to memory and read back, a
+    7 MB round trip per batch of 128 rows × 28 steps), and Zᵀ·Δ gives the
+    three weight gradients in one product. Inside, the gates are stored
+    i, f, o, g (the σ gates side by side), one contiguous (N, u) block per
+    gate and step, and Δₜ side by side as the product's (N, 4u) rows, so
+    ∂L/∂hₜ₋₁ = Δₜ·Uᵀ is one product too.
     """
 
     def forward(self, x, h0, c0, kernel, recurrent_kernel, bias, *, activation,
                 recurrent_activation, mask, recurrent_mask, return_sequences):  # fmt: skip
         phi, sigma = ACTIVATIONS[activation], ACTIVATIONS[recurrent_activation]
         steps, (n, u) = x.shape[1], h0.shape
-        inputs, weights, gates = _project_inputs(x, kernel, bias, 4)  # then i, f, g, o in place
-        recurrent_by_gate = _by_gate(recurrent_kernel, 4)
+        joint = _step_operands(x, u, bias is not None)  # Z: [hₜ₋₁ xₜ 1] for every step
+        stacked = [recurrent_kernel, kernel] + ([] if bias is None else [bias[None]])
+        weights = _sigma_first(xp.concatenate(stacked))  # [U; W; b], gates i, f, o, g
         keep, drop = _step_masks(mask, x.dtype)
         states = xp.empty((2, steps + 1, n, u), dtype=x.dtype)  # h₀ … h_T and c₀ … c_T
         h, c = states
         h[0], c[0] = h0, c0
+        _feed_state(h0, recurrent_mask, joint[0, :, :u])
+        gates = xp.empty((steps, 4, n, u), dtype=x.dtype)  # i, f, o, g of every step
         tanh_c = xp.empty((steps, n, u), dtype=x.dtype)  # φ(cₜ), kept for backward
-        recurrent = xp.empty((n, 4 * u), dtype=x.dtype)  # hₜ₋₁·U, the gates side by side
-        by_gate = recurrent.reshape(n, 4, u).swapaxes(0, 1)  # the same numbers, gate-major
-        h_in, i_g = xp.empty_like(h0), xp.empty_like(h0)
+        pre = xp.empty((n, 4 * u), dtype=x.dtype)  # aₜ, the gates side by side
+        pre_by_gate = pre.reshape(n, 4, u).swapaxes(0, 1)  # the same numbers, gate-major
+        i_g = xp.empty_like(h0)
         with _quiet_overflow():
             for t in range(steps):
-                a = gates[:, t]
-                # One (N, u)·(u, 4u) product: faster than four (N, u)·(u, u) ones
-                xp.matmul(_recurrent_input(h[t], recurrent_mask, h_in), recurrent_kernel,
-                          out=recurrent)  # fmt: skip
-                a += by_gate
-                i, f, g, o = a
-                sigma.apply(a[:2])  # i and f together
-                phi.apply(g)
-                sigma.apply(o)
+                xp.matmul(joint[t], weights, out=pre)  # aₜ = [hₜ₋₁ xₜ 1]·[U; W; b]
+                i, f, o, g = gates[t]
+                sigma.apply(pre_by_gate[:3], out=gates[t, :3])  # i, f and o together
+                phi.apply(pre_by_gate[3], out=g)
                 xp.multiply(f, c[t], out=c[t + 1])  # cₜ = f ⊙ cₜ₋₁ + i ⊙ g
                 c[t + 1] += xp.multiply(i, g, out=i_g)
                 phi.apply(c[t + 1], out=tanh_c[t])
                 xp.multiply(o, tanh_c[t], out=h[t + 1])  # hₜ = o ⊙ φ(cₜ)
                 if keep is not None:
                     _carry_over_padding(states[:, t + 1], states[:, t], keep[t])
+                _feed_state(h[t + 1], recurrent_mask, joint[t + 1, :, :u])
         self.phi, self.sigma = phi, sigma
         self.return_sequences, self.features = return_sequences, x.shape[-1]
-        self.save_for_backward(inputs, weights, states, gates, tanh_c, recurrent_by_gate, keep,
-                               drop, recurrent_mask)  # fmt: skip
+        self.save_for_backward(joint, weights, states, gates, tanh_c, keep, drop,
+                               recurrent_mask)  # fmt: skip
         return _output(states, return_sequences)
 
     def backward(self, grad):
-        (inputs, weights, states, gates, tanh_c, recurrent_by_gate, keep, drop,
-         recurrent_mask) = self.saved  # fmt: skip
+        joint, weights, states, gates, tanh_c, keep, drop, recurrent_mask = self.saved
         (dh, dc), upstream = _final_gradient(grad, self.return_sequences)  # ∂L/∂hₜ, ∂L/∂cₜ
-        d_pre = xp.empty(gates.shape, dtype=grad.dtype)  # Δₜ = [Δᵢ, Δ_f, Δ_g, Δₒ] for every step
+        steps, _, n, u = gates.shape
+        d_pre = xp.empty((steps, n, 4 * u), dtype=grad.dtype)  # Δₜ (gates i, f, o, g) per step
         carried_h, carried_c, through_c = xp.empty_like(dh), xp.empty_like(dh), xp.empty_like(dh)
-        scratch = xp.empty((4, *dh.shape), dtype=grad.dtype)
-        recurrent_t = recurrent_by_gate.swapaxes(1, 2)
+        d_gates = xp.empty((4, n, u), dtype=grad.dtype)  # ∂L/∂ of each gate's output
+        recurrent_t = weights[:u].T  # Uᵀ, (4u, u)
         c = states[1]
-        for t in reversed(range(gates.shape[1])):
+        for t in reversed(range(steps)):
             if upstream is not None:
                 dh += upstream[0, t]
                 dc += upstream[1, t]
             if keep is not None:
                 _split_off_padding(dh, keep[t], drop[t], carried_h)
                 _split_off_padding(dc, keep[t], drop[t], carried_c)
-            i, f, g, o = gates[:, t]
-            d = d_pre[:, t]
+            i, f, o, g = gates[t]
+            delta = d_pre[t].reshape(n, 4, u).swapaxes(0, 1)  # Δₜ by gate, views
             # ∂L/∂cₜ += ∂L/∂hₜ ⊙ o ⊙ φ'(cₜ)
             xp.multiply(dh, o, out=through_c)
             self.phi.backward(tanh_c[t], through_c, out=through_c)
             dc += through_c
-            xp.multiply(dh, tanh_c[t], out=d[3])  # Δₒ
-            self.sigma.backward(o, d[3], out=d[3])
-            xp.multiply(dc, g, out=d[0])  # Δᵢ and Δ_f together
-            xp.multiply(dc, c[t], out=d[1])
-            self.sigma.backward(gates[:2, t], d[:2], out=d[:2])
-            xp.multiply(dc, i, out=d[2])  # Δ_g
-            self.phi.backward(g, d[2], out=d[2])
+            # ∂L/∂i = ∂L/∂cₜ ⊙ g, ∂L/∂f = ∂L/∂cₜ ⊙ cₜ₋₁, ∂L/∂o = ∂L/∂hₜ ⊙ φ(cₜ), ∂L/∂g = ∂L/∂cₜ ⊙ i
+            xp.multiply(dc, g, out=d_gates[0])
+            xp.multiply(dc, c[t], out=d_gates[1])
+            xp.multiply(dh, tanh_c[t], out=d_gates[2])
+            xp.multiply(dc, i, out=d_gates[3])
+            self.sigma.backward(gates[t, :3], d_gates[:3], out=delta[:3])  # Δᵢ, Δ_f, Δₒ
+            self.phi.backward(g, d_gates[3], out=delta[3])  # Δ_g
             # to step t − 1
-            _back_through_recurrent_kernel(d, recurrent_t, scratch, dh, recurrent_mask)
+            xp.matmul(d_pre[t], recurrent_t, out=dh)  # ∂L/∂hₜ₋₁ = Δₜ·Uᵀ (⊙ m)
+            if recurrent_mask is not None:
+                dh *= recurrent_mask
             dc *= f
             if keep is not None:
                 dh += carried_h
                 dc += carried_c
         need_x, need_h0, need_c0, need_w, need_u, need_b = self.needs_input_grad
-        dx, dw, du, db = _weight_grads(
-            (need_x, need_w, need_u, need_b), self.features, inputs, weights, d_pre,
-            _states_in(states[0, :-1], recurrent_mask), d_pre,
-        )  # fmt: skip
+        deltas = d_pre.reshape(-1, 4 * u)  # every step's Δ, (T·N, 4u)
+        dx = dw = du = db = None
+        if need_x:  # ∂L/∂X = Δ·Wᵀ
+            kernel_t = weights[u : u + self.features].T
+            dx = xp.swapaxes((deltas @ kernel_t).reshape(steps, n, self.features), 0, 1)
+        if need_w or need_u or need_b:  # ∂L/∂[U; W; b] = Zᵀ·Δ, back in Keras's gate order
+            d_weights = _sigma_first(_stacked(joint[:-1]).T @ deltas)
+            du = d_weights[:u] if need_u else None
+            dw = d_weights[u : u + self.features] if need_w else None
+            db = d_weights[-1] if need_b else None
         return dx, (dh if need_h0 else None), (dc if need_c0 else None), dw, du, db
 
 
