@@ -157,6 +157,27 @@ def test_op_keeps_float32_and_matches_float64():
     np.testing.assert_allclose(out32.numpy(), out64, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("steps_per_product", [1, 2])
+def test_lstm_backward_gives_the_same_gradients_whatever_steps_each_product_groups(
+        monkeypatch, steps_per_product):  # fmt: skip
+    """Zᵀ·Δ and Δ·Wᵀ run over cache-sized groups of steps; 5 steps in twos leave one over."""
+    fn, n_states, states, weights = _op_operands("lstm", units=3)
+    recurrent_mask = (np.random.default_rng(7).random((N, 3)) >= 0.4) / 0.6
+
+    def gradients():
+        args = [treino.tensor(a, requires_grad=True) for a in (X, *states, *weights)]
+        out = fn(*args, mask=MASK_MIDDLE, recurrent_mask=recurrent_mask)
+        out.backward(data(*out.shape, seed=5))
+        return [a.grad for a in args]
+
+    whole = gradients()  # every step in one product
+    bytes_per_step = N * 4 * 3 * X.itemsize
+    monkeypatch.setattr(recurrent_ops, "STEP_CHUNK_BYTES", steps_per_product * bytes_per_step)
+    for grouped, expected in zip(gradients(), whole, strict=True):
+        np.testing.assert_allclose(grouped, expected, rtol=1e-12, atol=1e-12)
+    assert treino.gradcheck(lambda x, *rest: fn(x, *rest, mask=MASK_END), X, *states, *weights)
+
+
 def test_op_output_layout_of_the_lstm():
     fn, _, states, weights = _op_operands("lstm", units=3)
     full = fn(X, *states, *weights)
