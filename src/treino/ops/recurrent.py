@@ -31,8 +31,8 @@ sequence (not one graph node per step):
 
 The LSTM folds the input projection into the step instead: one product
 ``[hₜ₋₁ xₜ 1]·[U; W; b]`` per step, whose result the gates read while it is
-still in cache, and ``∂L/∂[U; W; b] = Zᵀ·Δ`` in one product (Z the stacked
-rows [hₜ₋₁ xₜ 1]); see :class:`LSTMSequence`.
+still in cache, and ``∂L/∂[U; W; b] = Zᵀ·Δ`` in one product per group of
+steps (Z the stacked rows [hₜ₋₁ xₜ 1]); see :class:`LSTMSequence`.
 
 Shapes: N batch, T steps, D input features, u units, k gates. Inputs are
 batch-major ``(N, T, D)`` (Keras) and weights have the Keras layout: kernel
@@ -354,22 +354,21 @@ def _sigma_first(weight):
 
 
 def _step_operands(x, units: int, with_bias: bool):
-    """Z, (T + 1, N, u + D [+ 1]): row block t is [hₜ xₜ₊₁ 1], what step t + 1 multiplies.
+    """Z, (T, N, u + D [+ 1]): row block t is [hₜ₋₁ xₜ 1], what step t multiplies.
 
-    The states column block is filled in as the loop produces hₜ (h₀ now is
-    left to the caller); the last block's input columns are never read.
+    The inputs and the ones are filled in here; the loop writes each hₜ₋₁
+    into its block just before the step that reads it.
     """
     n, steps, features = x.shape
-    joint = xp.empty((steps + 1, n, units + features + with_bias), dtype=x.dtype)
-    joint[:-1, :, units : units + features] = xp.swapaxes(x, 0, 1)
-    joint[-1, :, units:] = 0
+    joint = xp.empty((steps, n, units + features + with_bias), dtype=x.dtype)
+    joint[..., units : units + features] = xp.swapaxes(x, 0, 1)
     if with_bias:
-        joint[:-1, :, -1] = 1
+        joint[..., -1] = 1
     return joint
 
 
 def _feed_state(h, recurrent_mask, slot):
-    """Write hₜ where the next step's product reads it: hₜ ⊙ m with recurrent dropout, else hₜ."""
+    """Write hₜ₋₁ where step t's product reads it: hₜ₋₁ ⊙ m with recurrent dropout, else hₜ₋₁."""
     if recurrent_mask is None:
         slot[...] = h
     else:
@@ -425,7 +424,6 @@ class LSTMSequence(Function):
         states = xp.empty((2, steps + 1, n, u), dtype=x.dtype)  # h₀ … h_T and c₀ … c_T
         h, c = states
         h[0], c[0] = h0, c0
-        _feed_state(h0, recurrent_mask, joint[0, :, :u])
         gates = xp.empty((steps, 4, n, u), dtype=x.dtype)  # i, f, o, g of every step
         tanh_c = xp.empty((steps, n, u), dtype=x.dtype)  # φ(cₜ), kept for backward
         pre = xp.empty((n, 4 * u), dtype=x.dtype)  # aₜ, the gates side by side
@@ -433,6 +431,7 @@ class LSTMSequence(Function):
         i_g = xp.empty_like(h0)
         with _quiet_overflow():
             for t in range(steps):
+                _feed_state(h[t], recurrent_mask, joint[t, :, :u])
                 xp.matmul(joint[t], weights, out=pre)  # aₜ = [hₜ₋₁ xₜ 1]·[U; W; b]
                 i, f, o, g = gates[t]
                 sigma.apply(pre_by_gate[:3], out=gates[t, :3])  # i, f and o together
@@ -443,7 +442,6 @@ class LSTMSequence(Function):
                 xp.multiply(o, tanh_c[t], out=h[t + 1])  # hₜ = o ⊙ φ(cₜ)
                 if keep is not None:
                     _carry_over_padding(states[:, t + 1], states[:, t], keep[t])
-                _feed_state(h[t + 1], recurrent_mask, joint[t + 1, :, :u])
         self.phi, self.sigma = phi, sigma
         self.return_sequences, self.features = return_sequences, x.shape[-1]
         self.save_for_backward(joint, weights, states, gates, tanh_c, keep, drop,
