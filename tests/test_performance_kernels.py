@@ -384,6 +384,39 @@ def test_reduce_keepdims_matches_numpy(shape, dtype):
                                   np.max(view, axis=-1, keepdims=True))  # fmt: skip
 
 
+# ------------------------------------------------- ReLU against a row of zeros
+@pytest.mark.parametrize("shape", [(7,), (3, 5), (16384,), (16385,), (6, 50176), (40000, 3)])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_into_matches_maximum_with_zero(shape, order, dtype):
+    from treino.ops._util import relu_into
+
+    x = np.asarray(data(*shape, seed=4), dtype=dtype, order=order)
+    x.flat[::97] = np.nan  # NaN stays NaN, as with np.maximum
+    expected = np.maximum(x, 0)
+    out = np.empty_like(x)
+    assert relu_into(x, out) is out
+    np.testing.assert_array_equal(out, expected)
+    in_place = x.copy(order="K")
+    assert relu_into(in_place) is in_place
+    np.testing.assert_array_equal(in_place, expected)
+
+
+def test_relu_into_leaves_what_is_outside_a_view_alone():
+    from treino.ops._util import relu_into
+
+    x = data(6, 8, seed=5)
+    before = x.copy()
+    relu_into(x[:, ::2])  # not one block of memory: the plain call
+    relu_into(x[:2])  # one block inside a larger array
+    expected = before.copy()
+    expected[:, ::2] = np.maximum(before[:, ::2], 0)
+    expected[:2] = np.maximum(expected[:2], 0)
+    np.testing.assert_array_equal(x, expected)
+    out = np.empty((8, 6)).T  # Fortran order against a C-ordered input: the plain call
+    np.testing.assert_array_equal(relu_into(before, out), np.maximum(before, 0))
+
+
 # ------------------------------------------------------------ the allocator
 def test_fit_keeps_freed_memory_for_the_next_batch(monkeypatch):
     import platform

@@ -13,7 +13,7 @@ import math
 
 from treino.autograd import Function, Tensor
 from treino.backend import xp  # the array namespace: every op computes through it
-from treino.ops._util import as_tensor, reduce_keepdims
+from treino.ops._util import as_tensor, reduce_keepdims, relu_into
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -37,7 +37,7 @@ class ReLU(Function):
     """φ(x) = max(0, x).  φ'(x) = 1 if x > 0 else 0."""
 
     def forward(self, x):
-        y = xp.maximum(x, 0)
+        y = relu_into(x, xp.empty_like(x))
         self.save_for_backward(y)
         return y
 

@@ -64,7 +64,7 @@ import numbers
 from treino import backend
 from treino.autograd import Function, Tensor
 from treino.backend import xp  # the array namespace: every op computes through it
-from treino.ops._util import as_tensor, common_float
+from treino.ops._util import as_tensor, common_float, relu_into
 
 PADDINGS_2D = ("valid", "same")
 PADDINGS_1D = ("valid", "same", "causal")
@@ -308,7 +308,7 @@ class Conv2D(Function):
         if bias is not None:
             add_bias(y, bias, wo)
         if relu:  # the fused Conv2D(activation="relu"): in place, G masked in backward
-            xp.maximum(y, 0, out=y)
+            relu_into(y)
         need_x, need_w = self.needs_input_grad[:2]
         self.geometry = (x.shape, kernel.shape, (ho, wo), strides, padding, dilation)
         self.save_for_backward(cols if need_w else None, w_mat if need_x else None,

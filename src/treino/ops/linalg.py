@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from treino.autograd import Function, Tensor, unbroadcast
 from treino.backend import xp  # the array namespace: every op computes through it
-from treino.ops._util import common_float
+from treino.ops._util import common_float, relu_into
 
 
 def _swap(a):
@@ -67,7 +67,7 @@ class Linear(Function):
         if b is not None:
             y += b
         if relu:
-            xp.maximum(y, 0, out=y)
+            relu_into(y)
         self.save_for_backward(x, w, y if relu else None)
         return y
 

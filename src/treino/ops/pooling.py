@@ -68,6 +68,32 @@ def _tap(axis: int, offset: int, stride: int, count: int) -> tuple:
     return (slice(None),) * axis + (taps(offset, stride, count),)
 
 
+def _by_phases(x, axis: int, size: int, stride: int) -> bool:
+    """Whether the taps along ``axis`` are read as contiguous phases (see :func:`_tap_reader`)."""
+    return stride == size > 1 and axis == x.ndim - 1 and x.strides[axis] == x.itemsize
+
+
+def _tap_reader(x, axis: int, size: int, stride: int, count: int):
+    """A function k ↦ tap k of the ``count`` windows along ``axis``.
+
+    Usually tap k is the view ``x[…, k::stride]``. When ``axis`` is the
+    innermost in memory (a channels-first image's width), that view skips
+    every other number, and NumPy's loops over such views run element by
+    element: measured in float32 on 150k values, a maximum of two of them
+    takes 113 µs and a comparison 83 µs, against 20 and 16 µs on contiguous
+    arrays. So, for disjoint windows (stride = size, the usual 2×2 pool),
+    one copy (about 90 µs for 300k values) splits the axis into its
+    ``size`` phases, each contiguous: phase k holds positions ≡ k (mod
+    stride), which is tap k.
+    """
+    if not _by_phases(x, axis, size, stride):
+        return lambda k: x[_tap(axis, k, stride, count)]
+    used = x[(slice(None),) * axis + (slice(0, stride * count),)]  # padding past the last window
+    windows = used.reshape(x.shape[:axis] + (count, stride) + x.shape[axis + 1 :])
+    phases = xp.ascontiguousarray(xp.moveaxis(windows, axis + 1, 0))
+    return phases.__getitem__
+
+
 def _max_pass(x, axis: int, size: int, stride: int, count: int) -> tuple:
     """Running maximum over the ``size`` taps of each window along ``axis``.
 
@@ -77,13 +103,14 @@ def _max_pass(x, axis: int, size: int, stride: int, count: int) -> tuple:
     """
     if size == 1:
         return x[_tap(axis, 0, stride, count)], None
-    first, second = x[_tap(axis, 0, stride, count)], x[_tap(axis, 1, stride, count)]
+    tap = _tap_reader(x, axis, size, stride, count)
+    first, second = tap(0), tap(1)
     best = xp.maximum(first, second)
     index = second > first  # a bool is enough for two taps (True == 1)
     if size > 2:
         index = index.astype(xp.min_scalar_type(size - 1))
     for k in range(2, size):
-        candidate = x[_tap(axis, k, stride, count)]
+        candidate = tap(k)
         xp.copyto(index, k, where=candidate > best)
         xp.maximum(best, candidate, out=best)
     return best, index
@@ -91,9 +118,10 @@ def _max_pass(x, axis: int, size: int, stride: int, count: int) -> tuple:
 
 def _sum_pass(x, axis: int, size: int, stride: int, count: int):
     """Σ over the ``size`` taps of each window along ``axis``."""
-    total = x[_tap(axis, 0, stride, count)].copy()
+    tap = _tap_reader(x, axis, size, stride, count)
+    total = tap(0).copy()
     for k in range(1, size):
-        total += x[_tap(axis, k, stride, count)]
+        total += tap(k)
     return total
 
 
@@ -108,15 +136,44 @@ def _route_pass(g, index, axis: int, size: int, stride: int, length: int):
     shape = g.shape[:axis] + (length,) + g.shape[axis + 1 :]
     disjoint = stride >= size  # no element is in two windows
     covered = stride == size and length == size * count  # … and every element is in one
+    if covered and _by_phases(g, axis, size, stride):
+        return _route_by_phases(g, index, size, shape)
     grad = (xp.empty if covered else xp.zeros)(shape, dtype=g.dtype)
     for k in range(size):
         target = grad[_tap(axis, k, stride, count)]
         if not disjoint:
-            target += g if index is None else g * (index == k)
+            target += g if index is None else g * _holds(index, k)
         elif index is None:  # the fast path: each element is written once, no temporary
             target[...] = g
         else:
-            xp.multiply(g, index == k, out=target)
+            xp.multiply(g, _holds(index, k), out=target)
+    return grad
+
+
+def _holds(index, k: int):
+    """Where tap ``k`` held the maximum: ``index == k``, with k in ``index``'s dtype.
+
+    Compared with the Python int k, a bool index is first converted to
+    int64: 49 µs instead of 6 µs on 150k values.
+    """
+    return index == index.dtype.type(k)
+
+
+def _route_by_phases(g, index, size: int, shape: tuple):
+    """:func:`_route_pass` along the innermost axis of memory, for disjoint windows covering it.
+
+    Each tap's share (G where it held the maximum, or G itself) is computed
+    contiguous, then copied into every ``size``-th place of ∂L/∂x: a
+    multiply writing straight into places that far apart takes twice as
+    long (148 µs against 27 + 48 µs on 150k values).
+    """
+    grad = xp.empty(shape, dtype=g.dtype)
+    windows = grad.reshape(g.shape + (size,))  # (…, count, size): tap k is [..., k]
+    share = xp.empty_like(g) if index is not None else g
+    for k in range(size):
+        if index is not None:
+            xp.multiply(g, _holds(index, k), out=share)
+        windows[..., k] = share
     return grad
 
 

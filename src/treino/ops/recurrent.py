@@ -63,7 +63,7 @@ from typing import NamedTuple
 
 from treino.autograd import Function, Tensor
 from treino.backend import xp  # the array namespace: every op computes through it
-from treino.ops._util import as_tensor, common_float
+from treino.ops._util import as_tensor, common_float, relu_into
 
 
 # -------------------------------------------------------------- activations
@@ -117,7 +117,7 @@ def _hard_sigmoid_backward(y, g, out):
 
 
 def _relu(z, out=None):
-    xp.maximum(z, 0, out=z if out is None else out)
+    relu_into(z, out)
 
 
 def _relu_backward(y, g, out):
