@@ -119,8 +119,8 @@ def _max_pass(x, axis: int, size: int, stride: int, count: int) -> tuple:
 def _sum_pass(x, axis: int, size: int, stride: int, count: int):
     """Σ over the ``size`` taps of each window along ``axis``."""
     tap = _tap_reader(x, axis, size, stride, count)
-    total = tap(0).copy()
-    for k in range(1, size):
+    total = tap(0) + tap(1) if size > 1 else tap(0).copy()  # a new array, summed into in place
+    for k in range(2, size):
         total += tap(k)
     return total
 
